@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+
+namespace Skiff.Linux;
+
+/// <summary>libc entry points, one partial file per area (Libc.Mount.cs, Libc.Socket.cs, ...).</summary>
+public static unsafe partial class Libc
+{
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100,
+        O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
+        O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
+    public const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int dup(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int dup3(int oldfd, int newfd, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    [LibraryImport("libc")]
+    public static partial int getpid();
+
+    [LibraryImport("libc")]
+    public static partial int getppid();
+
+    [LibraryImport("libc")]
+    public static partial uint geteuid();
+
+    [LibraryImport("libc")]
+    public static partial uint getegid();
+
+    [LibraryImport("libc")]
+    public static partial uint umask(uint mask);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdir(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rmdir(string path);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rename(string oldpath, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkfifo(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chdir(string path);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchdir(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int isatty(int fd);
+
+    // ---- small safe helpers ------------------------------------------------------------------
+
+    public static SafeFd Open(string path, int flags, uint mode = 0) =>
+        Check.Fd(Eintr.Retry(() => open(path, flags | O_CLOEXEC, mode)), "open", path);
+
+    public static (SafeFd Read, SafeFd Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        Check.Rc(pipe2(fds, O_CLOEXEC), "pipe2");
+        return (new SafeFd(fds[0]), new SafeFd(fds[1]));
+    }
+
+    /// <summary>Writes all of <paramref name="data"/>, retrying short writes and EINTR.</summary>
+    public static void WriteAll(SafeFd fd, ReadOnlySpan<byte> data, string what = "write")
+    {
+        fixed (byte* p = data)
+        {
+            int off = 0;
+            while (off < data.Length)
+            {
+                nint n = write(fd.Fd, p + off, data.Length - off);
+                if (n < 0)
+                {
+                    if (Check.LastErrno == Errno.EINTR) continue;
+                    Check.Throw(what, Check.LastErrno);
+                }
+                off += (int)n;
+            }
+        }
+    }
+
+    /// <summary>One read (EINTR retried); 0 at end of file.</summary>
+    public static int Read(SafeFd fd, Span<byte> buf, string what = "read")
+    {
+        fixed (byte* p = buf)
+        {
+            while (true)
+            {
+                nint n = read(fd.Fd, p, buf.Length);
+                if (n >= 0) return (int)n;
+                if (Check.LastErrno != Errno.EINTR) Check.Throw(what, Check.LastErrno);
+            }
+        }
+    }
+
+    public static void SetCloexec(int fd, bool on)
+    {
+        int flags = Check.Rc(fcntl(fd, F_GETFD, 0), "fcntl");
+        Check.Rc(fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC), "fcntl");
+    }
+}

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Skiff.Linux.Logging;
+
+/// <summary>
+/// runc/logrus-compatible logging. Text: <c>time="…" level=error msg="…"</c>; JSON: one object per line with
+/// logrus' sorted keys <c>{"level":"error","msg":"…","time":"…"}</c>. Configured once at start-up; the sink is a
+/// raw fd (stderr, a --log file opened O_APPEND, or in `skiff init` the log pipe), never System.Console.
+/// </summary>
+public static class Log
+{
+    private static SafeFd s_sink = new(2, ownsHandle: false);
+    private static readonly object s_lock = new();
+
+    public static LogLevel Level { get; set; } = LogLevel.Info;
+    public static bool Json { get; set; }
+
+    /// <summary>True when the sink is the process's own stderr (then fatal errors are not printed twice).</summary>
+    public static bool SinkIsStderr { get; private set; } = true;
+
+    public static bool IsDebug => Level >= LogLevel.Debug;
+
+    public static void SetSink(SafeFd fd, bool isStderr)
+    {
+        s_sink = fd;
+        SinkIsStderr = isStderr;
+    }
+
+    public static void Debug(string msg) { if (Level >= LogLevel.Debug) Write(LogLevel.Debug, msg); }
+    public static void Info(string msg) { if (Level >= LogLevel.Info) Write(LogLevel.Info, msg); }
+    public static void Warn(string msg) { if (Level >= LogLevel.Warning) Write(LogLevel.Warning, msg); }
+    public static void Error(string msg) { if (Level >= LogLevel.Error) Write(LogLevel.Error, msg); }
+    public static void Fatal(string msg) => Write(LogLevel.Fatal, msg);
+
+    public static string LevelName(LogLevel l) => l switch
+    {
+        LogLevel.Panic => "panic", LogLevel.Fatal => "fatal", LogLevel.Error => "error",
+        LogLevel.Warning => "warning", LogLevel.Info => "info", LogLevel.Debug => "debug", _ => "trace",
+    };
+
+    public static LogLevel? ParseLevel(string s) => s switch
+    {
+        "panic" => LogLevel.Panic, "fatal" => LogLevel.Fatal, "error" => LogLevel.Error,
+        "warning" or "warn" => LogLevel.Warning, "info" => LogLevel.Info, "debug" => LogLevel.Debug,
+        "trace" => LogLevel.Trace, _ => null,
+    };
+
+    /// <summary>Writes one line at <paramref name="level"/> regardless of the configured level.</summary>
+    public static void Write(LogLevel level, string msg)
+    {
+        byte[] line = Format(level, msg, DateTimeOffset.Now, Json);
+        lock (s_lock)
+        {
+            try { Libc.WriteAll(s_sink, line); }
+            catch (SyscallException) { /* a closed log must not turn into a second error */ }
+        }
+    }
+
+    /// <summary>One formatted line, newline included.</summary>
+    public static byte[] Format(LogLevel level, string msg, DateTimeOffset time, bool json)
+    {
+        string ts = time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
+        if (time.Offset == TimeSpan.Zero) ts = time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture) + "Z";
+        var buf = new ArrayBufferWriter<byte>(128 + msg.Length);
+        if (json)
+        {
+            using (var w = new Utf8JsonWriter(buf))
+            {
+                w.WriteStartObject();
+                w.WriteString("level"u8, LevelName(level));
+                w.WriteString("msg"u8, msg);
+                w.WriteString("time"u8, ts);
+                w.WriteEndObject();
+            }
+            buf.Write("\n"u8);
+            return buf.WrittenSpan.ToArray();
+        }
+        var sb = new StringBuilder(64 + msg.Length);
+        sb.Append("time=\"").Append(ts).Append("\" level=").Append(LevelName(level)).Append(" msg=");
+        AppendQuoted(sb, msg);
+        sb.Append('\n');
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    // logrus text formatter quotes values with Go's %q rules when they need it.
+    private static void AppendQuoted(StringBuilder sb, string s)
+    {
+        sb.Append('"');
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2")); else sb.Append(c);
+                    break;
+            }
+        }
+        sb.Append('"');
+    }
+}

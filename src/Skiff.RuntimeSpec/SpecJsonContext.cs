@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Skiff.RuntimeSpec;
+
+/// <summary>Source-generated (reflection-free) JSON for the spec types.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    WriteIndented = true)]
+[JsonSerializable(typeof(Spec))]
+[JsonSerializable(typeof(State))]
+[JsonSerializable(typeof(LinuxResources))]
+[JsonSerializable(typeof(Process))]
+public sealed partial class SpecJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,21 @@
+namespace Skiff.LibContainer;
+
+/// <summary>The command-line choices of `create` and `run`.</summary>
+public sealed class CreateOptions
+{
+    /// <summary>State root (--root), e.g. /run/skiff.</summary>
+    public string Root { get; set; } = "/run/skiff";
+    public string Id { get; set; } = "";
+    /// <summary>Bundle directory (absolute).</summary>
+    public string Bundle { get; set; } = "";
+    public string? PidFile { get; set; }
+    public string? ConsoleSocket { get; set; }
+    public bool NoPivot { get; set; }
+    public bool NoNewKeyring { get; set; }
+    public int PreserveFds { get; set; }
+    public bool SystemdCgroup { get; set; }
+    /// <summary>run only: return at once after start (-d).</summary>
+    public bool Detach { get; set; }
+    /// <summary>run only: do not delete the container after it exits.</summary>
+    public bool Keep { get; set; }
+}

@@ -1,46 +1,177 @@
+using System.Text.Json;
+using Skiff.Cgroups;
+using Skiff.LibContainer.Configs;
+using Skiff.LibContainer.Hooks;
+using Skiff.Linux;
+using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer;
 
 /// <summary>
 /// A container and its verbs (runc's libcontainer Container). Each verb is short; the work is in Processes/,
-/// Init/ and Skiff.Cgroups.
+/// Init/ and Skiff.Cgroups. The lifecycle is drawn in README.md beside this file.
 /// </summary>
 public sealed partial class Container
 {
-    /// <summary>`create`: starts init, which waits on the exec fifo; returns once state.json is written.</summary>
-    public static Container Create(CreateOptions options) => throw new NotImplementedException();
+    private const string StateFile = "state.json";
+    private const string FifoName = "exec.fifo";
 
-    /// <summary>`run`: create + start; in the foreground waits and returns the exit status (128+N for signal N).</summary>
-    public static int Run(CreateOptions options) => throw new NotImplementedException();
+    private ContainerState _state;
+
+    private Container(string root, ContainerState state)
+    {
+        StateDir = Path.Combine(root, state.Id);
+        _state = state;
+    }
+
+    /// <summary>root/id: state.json and exec.fifo live here.</summary>
+    public string StateDir { get; }
+
+    public string Id => _state.Id;
+    public string Bundle => _state.Bundle;
+    public string Rootfs => _state.Rootfs;
+    public int InitPid => _state.InitPid;
+    public DateTimeOffset Created => _state.Created;
+    public Spec Config => _state.Config;
+    public Dictionary<string, string>? Annotations => _state.Config.Annotations;
+
+    /// <summary>Owner user name of the state dir (runc's `list` OWNER column).</summary>
+    public string Owner
+    {
+        get
+        {
+            var st = Libc.TryStat(StateDir);
+            return st is null ? "" : Passwd.NameOf(st.Value.Uid);
+        }
+    }
+
+    /// <summary>The current status, computed from the init process, the freezer and the exec fifo.</summary>
+    public ContainerStatus Status
+    {
+        get
+        {
+            if (!ProcStat.IsAlive(_state.InitPid, _state.InitStart)) return ContainerStatus.Stopped;
+            if (IsPaused()) return ContainerStatus.Paused;
+            return File.Exists(Path.Combine(StateDir, FifoName)) ? ContainerStatus.Created : ContainerStatus.Running;
+        }
+    }
+
+    private bool IsPaused()
+    {
+        try
+        {
+            return _state.CgroupPaths.Count > 0 && CgroupManagerFactory.Load(_state.CgroupPaths).IsFrozen();
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The OCI state; pid is 0 once the container stopped (as runc).</summary>
+    public State OciState()
+    {
+        var status = Status;
+        return new State
+        {
+            OciVersion = _state.Config.OciVersion,
+            Id = Id,
+            Status = status.Text(),
+            Pid = status == ContainerStatus.Stopped ? 0 : InitPid,
+            Bundle = Bundle,
+            Annotations = _state.Config.Annotations,
+        };
+    }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>
-    public static Container Load(string root, string id) => throw new NotImplementedException();
+    public static Container Load(string root, string id)
+    {
+        Ids.Validate(id);
+        string file = Path.Combine(root, id, StateFile);
+        byte[] json;
+        try
+        {
+            json = File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ContainerNotExistException(id);
+        }
+        ContainerState? st;
+        try
+        {
+            st = JsonSerializer.Deserialize(json, SkiffJsonContext.Default.ContainerState);
+        }
+        catch (JsonException ex)
+        {
+            throw new ContainerException($"reading {file}", ex);
+        }
+        return new Container(root, st ?? throw new ContainerException($"reading {file}: empty state"));
+    }
 
-    /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped).</summary>
-    public static IReadOnlyList<Container> List(string root) => throw new NotImplementedException();
+    /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped with a warning).</summary>
+    public static IReadOnlyList<Container> List(string root)
+    {
+        var list = new List<Container>();
+        if (!Directory.Exists(root)) return list;
+        foreach (string dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            string id = Path.GetFileName(dir);
+            try
+            {
+                list.Add(Load(root, id));
+            }
+            catch (ContainerNotExistException)
+            {
+                // being created or deleted right now
+            }
+            catch (Exception ex)
+            {
+                Log.Warn($"loading container {id}: {ErrorText.Render(ex)}");
+            }
+        }
+        return list;
+    }
 
-    public string Id { get; private set; } = "";
-    public string Bundle { get; private set; } = "";
-    public string Rootfs { get; private set; } = "";
-    public int InitPid { get; private set; }
-    public DateTimeOffset Created { get; private set; }
-    /// <summary>Owner user name of the state dir (runc's `list` OWNER column).</summary>
-    public string Owner { get; private set; } = "";
-    public Dictionary<string, string>? Annotations { get; private set; }
+    private void SaveState()
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(_state, SkiffJsonContext.Default.ContainerState);
+        AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0600);
+    }
 
-    /// <summary>The current status (created, running, paused, stopped) computed from the process and the fifo.</summary>
-    public ContainerStatus Status => throw new NotImplementedException();
-
-    /// <summary>The OCI state (runc's `state` output adds rootfs, created, owner: see the CLI).</summary>
-    public State OciState() => throw new NotImplementedException();
-
-    /// <summary>`start`: lets init exec the user process; runs poststart hooks.</summary>
-    public void Start() => throw new NotImplementedException();
+    private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths);
 
     /// <summary>`kill`: sends <paramref name="signal"/> to init, or to every process of the cgroup with all.</summary>
-    public void Signal(int signal, bool all) => throw new NotImplementedException();
+    public void Signal(int signal, bool all)
+    {
+        var status = Status;
+        if (all)
+        {
+            if (status == ContainerStatus.Stopped && Cgroup().GetAllPids().Count == 0)
+                throw new ContainerException("container not running");
+            SignalAll(signal);
+            return;
+        }
+        if (status == ContainerStatus.Stopped) throw new ContainerException("container not running");
+        Errno e = Check.Try(Libc.kill(InitPid, signal));
+        if (e != Errno.OK && e != Errno.ESRCH) throw new SyscallException("kill", e);
+    }
 
-    /// <summary>`delete`: removes a stopped container (force: kills it first); runs poststop hooks.</summary>
-    public void Delete(bool force) => throw new NotImplementedException();
+    /// <summary>Signals every process of the cgroup; SIGKILL on a frozen cgroup thaws it so they can die.</summary>
+    private void SignalAll(int signal)
+    {
+        var cg = Cgroup();
+        bool frozen = false;
+        try { frozen = cg.IsFrozen(); } catch (Exception) { }
+        if (signal != 9 && !frozen)
+        {
+            foreach (int pid in cg.GetAllPids()) Libc.kill(pid, signal);
+            return;
+        }
+        // freeze so no new process escapes while we signal, then thaw to let SIGKILL land
+        try { cg.Freeze(); } catch (Exception ex) { Log.Warn($"freezing before kill: {ErrorText.Render(ex)}"); }
+        foreach (int pid in cg.GetAllPids()) Libc.kill(pid, signal);
+        try { cg.Thaw(); } catch (Exception ex) { Log.Warn($"thawing after kill: {ErrorText.Render(ex)}"); }
+    }
 }

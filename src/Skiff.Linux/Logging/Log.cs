@@ -28,6 +28,17 @@ public static class Log
         SinkIsStderr = isStderr;
     }
 
+    /// <summary>Closes the sink; later lines are dropped (init does this before waiting on the exec fifo).</summary>
+    public static void Close()
+    {
+        lock (s_lock)
+        {
+            s_sink.Dispose();
+            s_sink = new SafeFd(-1, ownsHandle: false);
+            Level = LogLevel.Panic;
+        }
+    }
+
     public static void Debug(string msg) { if (Level >= LogLevel.Debug) Write(LogLevel.Debug, msg); }
     public static void Info(string msg) { if (Level >= LogLevel.Info) Write(LogLevel.Info, msg); }
     public static void Warn(string msg) { if (Level >= LogLevel.Warning) Write(LogLevel.Warning, msg); }

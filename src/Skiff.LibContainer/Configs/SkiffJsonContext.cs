@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Skiff.LibContainer.Init;
+
+namespace Skiff.LibContainer.Configs;
+
+/// <summary>Source-generated JSON for skiff's own files and messages (state.json, InitConfig).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ContainerState))]
+[JsonSerializable(typeof(InitConfig))]
+internal sealed partial class SkiffJsonContext : JsonSerializerContext
+{
+}

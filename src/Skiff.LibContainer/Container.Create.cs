@@ -1,0 +1,160 @@
+using Skiff.Cgroups;
+using Skiff.LibContainer.Configs;
+using Skiff.LibContainer.Hooks;
+using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Processes;
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+
+namespace Skiff.LibContainer;
+
+public sealed partial class Container
+{
+    /// <summary>`create`: starts init, which waits on the exec fifo; returns once state.json is written.</summary>
+    public static Container Create(CreateOptions options) => Create(options, runConsole: null);
+
+    private static Container Create(CreateOptions o, SafeFd? runConsole)
+    {
+        Ids.Validate(o.Id);
+        var spec = SpecLoader.Load(o.Bundle);
+        var process = spec.Process!;
+        if (process.Terminal && o.ConsoleSocket is null && runConsole is null)
+            throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
+        if (!process.Terminal && o.ConsoleSocket is not null)
+            throw new ContainerException("cannot use console socket if skiff will not detach or allocate tty");
+
+        Directory.CreateDirectory(o.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        string stateDir = Path.Combine(o.Root, o.Id);
+        Errno mk = Check.Try(Libc.mkdir(stateDir, 0711));
+        if (mk == Errno.EEXIST) throw new ContainerException($"container with id exists: {o.Id}");
+        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+
+        using var rb = new Rollback();
+        rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
+        using var dirLock = StateLock.Acquire(stateDir);
+        string fifoPath = Path.Combine(stateDir, FifoName);
+        Check.Rc(Libc.mkfifo(fifoPath, 0622), "mkfifo", fifoPath);
+        Check.Rc(Libc.chmod(fifoPath, 0622), "chmod", fifoPath);
+        using var fifo = Libc.Open(fifoPath, Libc.O_PATH);
+
+        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: false);
+        rb.Add("destroy cgroup", cgroup.Destroy);
+
+        using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
+        var config = new InitConfig
+        {
+            ContainerId = o.Id,
+            Bundle = o.Bundle,
+            Rootfs = spec.Root!.Path,
+            Spec = spec,
+            Process = process,
+            NoPivot = o.NoPivot,
+            NoNewKeyring = o.NoNewKeyring,
+            PreserveFds = o.PreserveFds + ListenFds(),
+            CreateConsole = process.Terminal,
+            NewNamespaces = spec.Linux?.Namespaces?.Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList() ?? [],
+        };
+        var state = new ContainerState
+        {
+            Id = o.Id,
+            Bundle = o.Bundle,
+            Rootfs = spec.Root.Path,
+            Created = DateTimeOffset.UtcNow,
+            SystemdCgroup = o.SystemdCgroup,
+            Config = spec,
+        };
+        var container = new Container(o.Root, state);
+        config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+        var init = new InitProcess(config, cgroup, fifo, console ?? runConsole, (pid, start) =>
+        {
+            state.InitPid = pid;
+            state.InitStart = start;
+            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            foreach (var ns in spec.Linux?.Namespaces ?? [])
+            {
+                if (Namespaces.Info(ns.Type) is { } info)
+                    state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pid}/ns/{info.ProcName}" : ns.Path;
+            }
+            container.SaveState();
+            return state;
+        });
+        try
+        {
+            init.Start(rb);
+        }
+        catch (Exception ex)
+        {
+            throw new ContainerException("unable to start container process", ex);
+        }
+        if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
+        rb.Commit();
+        return container;
+    }
+
+    /// <summary>systemd socket activation: LISTEN_FDS fds at 3.. are passed on as runc does.</summary>
+    private static int ListenFds()
+    {
+        string? s = Environment.GetEnvironmentVariable("LISTEN_FDS");
+        return s is not null && int.TryParse(s, out int n) && n > 0 ? n : 0;
+    }
+
+    private static void WritePidFile(string path, int pid)
+    {
+        string full = Path.GetFullPath(path);
+        AtomicFile.Write(full, System.Text.Encoding.ASCII.GetBytes(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0644);
+    }
+
+    /// <summary>`start`: lets init exec the user process (it waits on the exec fifo); runs poststart hooks.</summary>
+    public void Start()
+    {
+        switch (Status)
+        {
+            case ContainerStatus.Stopped: throw new ContainerException("cannot start a container that has stopped");
+            case ContainerStatus.Running or ContainerStatus.Paused: throw new ContainerException("cannot start an already running container");
+        }
+        string fifoPath = Path.Combine(StateDir, FifoName);
+        ReleaseFifo(fifoPath);
+        if (Config.Hooks?.Poststart is { Count: > 0 } hooks)
+        {
+            try
+            {
+                HookRunner.Run("poststart", hooks, OciState());
+            }
+            catch (Exception)
+            {
+                try { Libc.kill(InitPid, 9); } catch (Exception) { }
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Opens the fifo for reading (unblocking init's open), reads init's byte, removes the fifo.</summary>
+    private void ReleaseFifo(string fifoPath)
+    {
+        SafeFd? fd = null;
+        Exception? openError = null;
+        using var opened = new ManualResetEventSlim();
+        var t = new Thread(() =>
+        {
+            try { fd = Libc.Open(fifoPath, Libc.O_RDONLY); }
+            catch (Exception ex) { openError = ex; }
+            opened.Set();
+        }) { IsBackground = true, Name = "fifo-open" };
+        t.Start();
+        while (!opened.Wait(20))
+        {
+            if (!ProcStat.IsAlive(InitPid, _state.InitStart))
+                throw new ContainerException("container process is already dead");
+        }
+        if (openError is SyscallException { Errno: Errno.ENOENT })
+            throw new ContainerException("cannot start an already running container");
+        if (openError is not null) throw new ContainerException("open exec fifo", openError);
+        using (fd)
+        {
+            Span<byte> b = stackalloc byte[1];
+            if (Libc.Read(fd!, b, "read exec fifo") == 0)
+                throw new ContainerException("container process is already dead");
+        }
+        Libc.unlink(fifoPath);
+    }
+}

@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.LibContainer;
+
+/// <summary>
+/// root/id/state.json: what a later skiff process needs to find the container again (runc's State).
+/// Written atomically (temporary file + rename) so a reader never sees half of it.
+/// </summary>
+public sealed class ContainerState
+{
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("init_process_pid")] public int InitPid { get; set; }
+    /// <summary>Field 22 of /proc/PID/stat when init started: guards against pid reuse.</summary>
+    [JsonPropertyName("init_process_start")] public ulong InitStart { get; set; }
+    [JsonPropertyName("created")] public DateTimeOffset Created { get; set; }
+    [JsonPropertyName("cgroup_paths")] public Dictionary<string, string> CgroupPaths { get; set; } = [];
+    [JsonPropertyName("namespace_paths")] public Dictionary<string, string> NamespacePaths { get; set; } = [];
+    [JsonPropertyName("systemd_cgroup")] public bool SystemdCgroup { get; set; }
+    [JsonPropertyName("rootless")] public bool Rootless { get; set; }
+    [JsonPropertyName("config")] public Spec Config { get; set; } = new();
+}

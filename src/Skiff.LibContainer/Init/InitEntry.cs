@@ -1,0 +1,90 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Skiff.LibContainer.Configs;
+using Skiff.LibContainer.Processes;
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+
+namespace Skiff.LibContainer.Init;
+
+/// <summary>
+/// `skiff init`: the C bootstrap (native/nsexec) has already joined or made the namespaces before the runtime
+/// started; here we read the config from the init socket and do the rest in C# (runc's StartInitialization).
+/// </summary>
+public static class InitEntry
+{
+    public static int Run()
+    {
+        int logFd = EnvFd(InitEnv.LogPipe);
+        if (logFd >= 0)
+        {
+            Log.SetSink(new SafeFd(logFd), isStderr: false);
+            Log.Json = true;
+            string? lv = Environment.GetEnvironmentVariable(InitEnv.LogLevel);
+            Log.Level = lv is not null && int.TryParse(lv, out int l) ? (LogLevel)l : LogLevel.Info;
+        }
+        int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
+        if (initFd < 0 || syncFd < 0)
+        {
+            Log.Fatal("skiff init is only run by skiff itself (missing " + InitEnv.InitPipe + ")");
+            return 1;
+        }
+        var sync = new SyncSocket(new SafeFd(syncFd), "init");
+        try
+        {
+            InitConfig cfg;
+            using (var initSock = new SafeFd(initFd)) cfg = ReadConfig(initSock);
+            ClearEnv();
+            StandardInit.Run(cfg, sync, EnvFd(InitEnv.FifoFd), EnvFd(InitEnv.ConsoleFd));
+            return 0; // not reached: StandardInit execs
+        }
+        catch (Exception ex)
+        {
+            string msg = ErrorText.Render(ex);
+            try
+            {
+                sync.Send(SyncType.procError, msg);
+            }
+            catch (Exception)
+            {
+                Log.Fatal(msg); // the sync socket is gone: the log pipe is the last way out
+            }
+            return 1;
+        }
+    }
+
+    private static int EnvFd(string name)
+    {
+        string? s = Environment.GetEnvironmentVariable(name);
+        return s is not null && int.TryParse(s, out int fd) && fd >= 0 ? fd : -1;
+    }
+
+    private static void ClearEnv()
+    {
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType })
+            Environment.SetEnvironmentVariable(name, null);
+    }
+
+    private static InitConfig ReadConfig(SafeFd sock)
+    {
+        Span<byte> len = stackalloc byte[4];
+        ReadExactly(sock, len);
+        int n = BinaryPrimitives.ReadInt32LittleEndian(len);
+        if (n <= 0 || n > 64 << 20) throw new ContainerException($"bad init config length {n}");
+        byte[] json = new byte[n];
+        ReadExactly(sock, json);
+        return JsonSerializer.Deserialize(json, SkiffJsonContext.Default.InitConfig)
+            ?? throw new ContainerException("empty init config");
+    }
+
+    private static void ReadExactly(SafeFd fd, Span<byte> buf)
+    {
+        int off = 0;
+        while (off < buf.Length)
+        {
+            int r = Libc.Read(fd, buf[off..], "read init pipe");
+            if (r == 0) throw new ContainerException("init pipe closed before the config arrived");
+            off += r;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using Skiff.LibContainer.Hooks;
+using Skiff.LibContainer.Processes;
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.LibContainer.Init;
+
+/// <summary>
+/// The container's init after the bootstrap (runc's standard_init_linux.go), all on the main thread so that
+/// the per-thread state (capabilities, no_new_privs, seccomp) belongs to the thread that calls execve.
+/// </summary>
+internal static class StandardInit
+{
+    private const int PR_SET_NO_NEW_PRIVS = 38;
+    private const long SYS_keyctl = 250;
+    private const int KEYCTL_JOIN_SESSION_KEYRING = 1;
+
+    public static void Run(InitConfig cfg, SyncSocket sync, int fifoFd, int consoleFd)
+    {
+        Spec spec = cfg.Spec;
+        Process proc = cfg.Process;
+        bool newMnt = cfg.NewNamespaces.Contains("mount");
+
+        if (cfg.NewNamespaces.Contains("network")) Network.LoopbackUp();
+
+        void HooksSync()
+        {
+            sync.Send(SyncType.procHooks);
+            sync.Expect(SyncType.procHooksDone);
+            if (spec.Hooks?.CreateContainer is { Count: > 0 } hooks)
+                HookRunner.Run("createContainer", hooks, State(cfg, "created"));
+        }
+
+        if (newMnt) Rootfs.Prepare(cfg, HooksSync);
+        else HooksSync();
+
+        if (cfg.CreateConsole)
+        {
+            if (consoleFd < 0) throw new ContainerException("terminal requested but no console socket was passed");
+            using var sock = new SafeFd(consoleFd);
+            Console.Setup(sock, proc.ConsoleSize);
+        }
+        if (cfg.NewNamespaces.Contains("uts"))
+        {
+            if (!string.IsNullOrEmpty(spec.Hostname)) Libc.SetHostname(spec.Hostname);
+            if (!string.IsNullOrEmpty(spec.Domainname)) Libc.SetDomainname(spec.Domainname);
+        }
+        Sysctl.Apply(spec.Linux?.Sysctl);
+        if (newMnt) Rootfs.Finalize(cfg);
+        if (!cfg.NoNewKeyring) JoinSessionKeyring(cfg.ContainerId);
+
+        var env = proc.Env?.ToList() ?? [];
+        var args = proc.Args ?? throw new ContainerException("args must not be empty");
+        string path = ExecLookup.Find(args[0], env);
+
+        sync.Send(SyncType.procReady);
+        sync.Expect(SyncType.procRun);
+
+        bool cwdDone = TryChdir(proc.Cwd, retryLater: true);
+        Identity.Apply(proc.User, env);
+        Capabilities.Apply(proc.Capabilities);
+        if (!cwdDone) TryChdir(proc.Cwd, retryLater: false);
+        if (proc.NoNewPrivileges)
+            Check.Rc(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+
+        // the parent stops reading once the sync socket and the log pipe close
+        sync.Dispose();
+        Log.Close();
+
+        if (fifoFd >= 0) WaitForStart(fifoFd);
+        if (spec.Hooks?.StartContainer is { Count: > 0 } start)
+            HookRunner.Run("startContainer", start, State(cfg, "running"));
+        FinalExec.Exec(path, args, env, cfg.PreserveFds);
+    }
+
+    private static State State(InitConfig cfg, string status) => new()
+    {
+        OciVersion = cfg.Spec.OciVersion,
+        Id = cfg.ContainerId,
+        Status = status,
+        Pid = Libc.getpid(),
+        Bundle = cfg.Bundle,
+        Annotations = cfg.Spec.Annotations,
+    };
+
+    /// <summary>chdir to process.cwd; before the uid switch a permission error is retried after it (as runc).</summary>
+    private static bool TryChdir(string cwd, bool retryLater)
+    {
+        if (string.IsNullOrEmpty(cwd)) return true;
+        Errno e = Check.Try(Libc.chdir(cwd));
+        if (e == Errno.OK) return true;
+        if (retryLater && e == Errno.EACCES) return false;
+        throw new ContainerException($"chdir to cwd (\"{cwd}\") set in config.json failed", new SyscallException("chdir", e, cwd));
+    }
+
+    /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
+    private static unsafe void WaitForStart(int fifoFd)
+    {
+        string path = $"/proc/self/fd/{fifoFd}";
+        using (var w = Libc.Open(path, Libc.O_WRONLY))
+        {
+            byte zero = (byte)'0';
+            Libc.WriteAll(w, new ReadOnlySpan<byte>(&zero, 1), "write exec fifo");
+        }
+        Libc.close(fifoFd);
+    }
+
+    /// <summary>A new session keyring per container, so containers do not share the host's keys (runc's _ses.ID).</summary>
+    private static void JoinSessionKeyring(string id)
+    {
+        nint name = Marshal.StringToCoTaskMemUTF8("_ses." + id);
+        try
+        {
+            long rc = Libc.syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0, 0);
+            if (rc < 0)
+            {
+                Errno e = Check.LastErrno;
+                if (e is Errno.ENOSYS or Errno.EACCES or Errno.EPERM or Errno.EDQUOT)
+                    Log.Debug($"join session keyring: {e.Text()}");
+                else
+                    throw new ContainerException("unable to join session keyring", new SyscallException("keyctl", e));
+            }
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(name);
+        }
+    }
+}

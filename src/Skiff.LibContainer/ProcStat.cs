@@ -1,0 +1,38 @@
+namespace Skiff.LibContainer;
+
+/// <summary>Reads /proc/PID/stat: the state letter and the start time (field 22).</summary>
+internal static class ProcStat
+{
+    /// <summary>(state, starttime), or null when the process does not exist.</summary>
+    public static (char State, ulong Start)? Read(int pid)
+    {
+        if (pid <= 0) return null;
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // the comm field may hold spaces and parentheses: parse after the last ')'
+        int close = text.LastIndexOf(')');
+        if (close < 0) return null;
+        string[] f = text[(close + 2)..].Split(' ');
+        // f[0] is field 3 (state); field 22 is f[19]
+        if (f.Length < 20 || !ulong.TryParse(f[19], out ulong start)) return null;
+        return (f[0][0], start);
+    }
+
+    /// <summary>True when <paramref name="pid"/> is alive (not a zombie) and started at <paramref name="start"/>.</summary>
+    public static bool IsAlive(int pid, ulong start)
+    {
+        var s = Read(pid);
+        return s is { } st && st.Start == start && st.State != 'Z' && st.State != 'X';
+    }
+}

@@ -1,0 +1,33 @@
+namespace Skiff.LibContainer.Processes;
+
+/// <summary>
+/// The messages of the sync protocol between the parent and `skiff init` (runc's libcontainer/sync.go),
+/// one JSON object per SOCK_SEQPACKET packet: <c>{"type":"procReady"}</c>, <c>{"type":"procError","message":"…"}</c>.
+/// <code>
+///  parent (skiff create)                         child (skiff init, in the container's namespaces)
+///      |   bootstrap data (init socket) -------------> nsexec: join/create namespaces, fork into pid ns
+///      | <------------- {"stage1_pid","stage2_pid"}   |
+///      |   InitConfig (init socket) -----------------> |  mounts, devices
+///      | <------------------------------- procHooks   |
+///  cgroup Set, prestart + createRuntime hooks          |
+///      |   procHooksDone ---------------------------> |  createContainer hooks, pivot_root, console,
+///      |                                              |  hostname, sysctl, masked/readonly paths
+///      | <------------------------------- procReady   |
+///  rlimits (prlimit), state.json written               |
+///      |   procRun ---------------------------------> |  user, capabilities, no_new_privs, seccomp
+///      | <--------------------------- (socket closed) |  waits on exec.fifo until `start`, then execve
+///  any time: procError {"message"} from the child ends the start with that error.
+/// </code>
+/// </summary>
+public enum SyncType
+{
+    procError,
+    procReady,
+    procRun,
+    procHooks,
+    procHooksDone,
+    procMountPlease,
+    procMountFd,
+    procSeccomp,
+    procSeccompDone,
+}

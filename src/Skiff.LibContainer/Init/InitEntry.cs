@@ -24,6 +24,7 @@ public static class InitEntry
             Log.Level = lv is not null && int.TryParse(lv, out int l) ? (LogLevel)l : LogLevel.Info;
         }
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
+        int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);
         if (initFd < 0 || syncFd < 0)
         {
             Log.Fatal("skiff init is only run by skiff itself (missing " + InitEnv.InitPipe + ")");
@@ -35,7 +36,8 @@ public static class InitEntry
             InitConfig cfg;
             using (var initSock = new SafeFd(initFd)) cfg = ReadConfig(initSock);
             ClearEnv();
-            StandardInit.Run(cfg, sync, EnvFd(InitEnv.FifoFd), EnvFd(InitEnv.ConsoleFd));
+            if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
+            else StandardInit.Run(cfg, sync, fifoFd, consoleFd);
             return 0; // not reached: StandardInit execs
         }
         catch (Exception ex)

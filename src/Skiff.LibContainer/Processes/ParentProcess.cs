@@ -1,0 +1,241 @@
+using System.Text;
+using System.Text.Json;
+using Skiff.Cgroups;
+using Skiff.LibContainer.Configs;
+using Skiff.LibContainer.Hooks;
+using Skiff.LibContainer.Init;
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.LibContainer.Processes;
+
+/// <summary>
+/// What starting init and starting an exec'd (setns) process share (runc's process_linux.go): spawn
+/// `skiff init`, hand nsexec its bootstrap data, put the process in its cgroup, send the config, then serve the
+/// sync protocol, one handler per message, until the child closes the sync socket just before it execs.
+/// </summary>
+internal abstract class ParentProcess
+{
+    protected readonly InitConfig _config;
+    protected readonly ICgroupManager _cgroup;
+    private readonly SafeFd? _fifo;
+    private readonly SafeFd? _console;
+
+    protected ParentProcess(InitConfig config, ICgroupManager cgroup, SafeFd? fifo, SafeFd? console)
+    {
+        _config = config;
+        _cgroup = cgroup;
+        _fifo = fifo;
+        _console = console;
+    }
+
+    /// <summary>The pid of the process that will exec (nsexec's stage 2).</summary>
+    public int Pid { get; private set; }
+
+    /// <summary>Starts the process; on any failure kills it and rethrows (the caller's rollback removes the rest).</summary>
+    public void Start(Rollback rb)
+    {
+        var (initParent, initChild) = Libc.SocketPair(Libc.SOCK_STREAM);
+        var (syncParent, syncChild) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
+        var (logRead, logWrite) = Libc.Pipe();
+        using var initSock = initParent;
+        using var sync = new SyncSocket(syncParent, "parent");
+        var logs = new LogForwarder(logRead);
+
+        int n = _config.PreserveFds;
+        var fdMap = new List<int> { 0, 1, 2 };
+        for (int i = 0; i < n; i++) fdMap.Add(3 + i);
+        fdMap.Add(initChild.Fd);
+        fdMap.Add(syncChild.Fd);
+        fdMap.Add(logWrite.Fd);
+        var env = new List<string>
+        {
+            $"{InitEnv.InitPipe}={3 + n}",
+            $"{InitEnv.SyncPipe}={4 + n}",
+            $"{InitEnv.LogPipe}={5 + n}",
+            $"{InitEnv.LogLevel}={(int)Log.Level}",
+            $"{InitEnv.InitType}={(_config.IsSetns ? "setns" : "standard")}",
+        };
+        if (_fifo is not null)
+        {
+            env.Add($"{InitEnv.FifoFd}={fdMap.Count}");
+            fdMap.Add(_fifo.Fd);
+        }
+        if (_console is not null)
+        {
+            env.Add($"{InitEnv.ConsoleFd}={fdMap.Count}");
+            fdMap.Add(_console.Fd);
+        }
+
+        int stage0;
+        try
+        {
+            stage0 = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap);
+        }
+        finally
+        {
+            initChild.Dispose();
+            syncChild.Dispose();
+            logWrite.Dispose();
+        }
+        logs.Start();
+        int stage1 = 0;
+        rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
+        try
+        {
+            // Children inherit the cgroup: the namespaces and init are made and charged inside it.
+            ApplyCgroup(stage0);
+            ulong oomBefore = SafeOomCount();
+            try
+            {
+                Libc.WriteAll(initSock, Bootstrap().Serialize(), "write bootstrap data");
+                (stage1, Pid) = ReadPids(initSock);
+                int rc0 = Libc.WaitExit(stage0);
+                int rc1 = Libc.WaitExit(stage1);
+                stage0 = stage1 = 0;
+                if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
+                rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
+                SendConfig(initSock);
+                Serve(sync);
+            }
+            catch (Exception ex)
+            {
+                throw Explain(ex, logs, oomBefore);
+            }
+        }
+        finally
+        {
+            // all of init's log lines are forwarded before we return (init closes the pipe before the fifo)
+            logs.Wait(TimeSpan.FromSeconds(Pid > 0 ? 5 : 1));
+        }
+    }
+
+    /// <summary>Puts the bootstrap process (and so everything it forks) into the container's cgroup.</summary>
+    protected virtual void ApplyCgroup(int pid) => _cgroup.Apply(pid);
+
+    /// <summary>The namespaces nsexec creates or joins.</summary>
+    protected abstract BootstrapData Bootstrap();
+
+    /// <summary>procHooks (init only): cgroup limits, prestart and createRuntime hooks.</summary>
+    protected virtual void OnHooks() => throw new ContainerException("unexpected procHooks from a setns process");
+
+    /// <summary>procReady: rlimits by prlimit (and for init, state.json).</summary>
+    protected virtual void OnReady()
+    {
+        if (_config.Process.Rlimits is { Count: > 0 } rl) Rlimits.Set(Pid, rl);
+    }
+
+    private ulong SafeOomCount()
+    {
+        try { return _cgroup.OomKillCount(); }
+        catch (Exception) { return 0; }
+    }
+
+    /// <summary>Turns a start failure into the error the user sees: init's own message, a fatal log line, or OOM.</summary>
+    private Exception Explain(Exception ex, LogForwarder logs, ulong oomBefore)
+    {
+        if (SafeOomCount() > oomBefore)
+            return new ContainerException("container init was OOM-killed (memory limit too low?)", ex is InitException ? ex : null);
+        if (ex is InitException) return ex;
+        // the child may have died with only a fatal log line (nsexec's bail): give it a moment to arrive
+        logs.Wait(TimeSpan.FromMilliseconds(500));
+        string? fatal = logs.FatalText;
+        if (fatal is not null) return new InitException(fatal);
+        return ex;
+    }
+
+    protected static string? MapText(List<LinuxIdMapping>? maps)
+    {
+        if (maps is null || maps.Count == 0) return null;
+        var sb = new StringBuilder();
+        foreach (var m in maps) sb.Append($"{m.ContainerId} {m.HostId} {m.Size}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Reads nsexec's one-line JSON report {"stage1_pid":N,"stage2_pid":M}.</summary>
+    private static (int Stage1, int Stage2) ReadPids(SafeFd sock)
+    {
+        var line = new List<byte>(64);
+        Span<byte> one = stackalloc byte[1];
+        while (true)
+        {
+            int n = Libc.Read(sock, one, "read init pipe");
+            if (n == 0) throw new ContainerException("nsexec exited before reporting the init pid");
+            if (one[0] == (byte)'\n') break;
+            line.Add(one[0]);
+            if (line.Count > 4096) throw new ContainerException("nsexec sent an overlong pid report");
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(line.ToArray());
+            int s1 = doc.RootElement.GetProperty("stage1_pid").GetInt32();
+            int s2 = doc.RootElement.GetProperty("stage2_pid").GetInt32();
+            return (s1, s2);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ContainerException($"malformed pid report from nsexec: {Encoding.UTF8.GetString(line.ToArray())}", ex);
+        }
+    }
+
+    private void SendConfig(SafeFd sock)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(_config, SkiffJsonContext.Default.InitConfig);
+        Span<byte> len = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(len, json.Length);
+        Libc.WriteAll(sock, len, "write init config");
+        Libc.WriteAll(sock, json, "write init config");
+    }
+
+    private void Serve(SyncSocket sync)
+    {
+        var seq = new SyncSequence(_config.IsSetns);
+        while (true)
+        {
+            SyncMessage? m = sync.Receive();
+            if (m is null)
+            {
+                seq.AcceptClose();
+                return;
+            }
+            var msg = m.Value;
+            if (msg.Type == SyncType.procError) throw new InitException(msg.Message ?? "unknown error");
+            seq.Accept(msg.Type);
+            switch (msg.Type)
+            {
+                case SyncType.procHooks:
+                    OnHooks();
+                    sync.Send(SyncType.procHooksDone);
+                    break;
+                case SyncType.procReady:
+                    OnReady();
+                    sync.Send(SyncType.procRun);
+                    break;
+                default:
+                    throw new ContainerException($"sync message {msg.Type} is not supported yet");
+            }
+        }
+    }
+
+    internal State OciState(string status) => new()
+    {
+        OciVersion = _config.Spec.OciVersion,
+        Id = _config.ContainerId,
+        Status = status,
+        Pid = Pid,
+        Bundle = _config.Bundle,
+        Annotations = _config.Spec.Annotations,
+    };
+
+    /// <summary>SIGKILL and reap our own children (stage 0/1/2 are all children of this process).</summary>
+    private static void KillAndReap(int a, int b)
+    {
+        foreach (int pid in new[] { a, b })
+        {
+            if (pid <= 0) continue;
+            Libc.kill(pid, 9);
+            Libc.WaitExit(pid);
+        }
+    }
+}

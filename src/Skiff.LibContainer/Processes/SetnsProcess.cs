@@ -1,0 +1,28 @@
+using Skiff.Cgroups;
+using Skiff.LibContainer.Init;
+using Skiff.Linux;
+
+namespace Skiff.LibContainer.Processes;
+
+/// <summary>
+/// The parent side of `exec` (runc's setnsProcess.start): nsexec joins every namespace of the container's init
+/// by path (user first), the process joins the container's cgroup, rlimits are set on procReady.
+/// </summary>
+internal sealed class SetnsProcess : ParentProcess
+{
+    private readonly IReadOnlyDictionary<string, string> _nsPaths;
+
+    public SetnsProcess(InitConfig config, ICgroupManager cgroup, IReadOnlyDictionary<string, string> nsPaths, SafeFd? console)
+        : base(config, cgroup, fifo: null, console) => _nsPaths = nsPaths;
+
+    protected override BootstrapData Bootstrap()
+    {
+        var b = new BootstrapData();
+        foreach (string type in Namespaces.JoinOrder)
+        {
+            if (_nsPaths.TryGetValue(type, out string? path))
+                b.NsPaths.Add((Namespaces.Info(type)!.Value.ProcName, path));
+        }
+        return b;
+    }
+}

@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * skiff's pre-runtime namespace bootstrap (runc's nsexec, written anew): a constructor that runs
+ * before the .NET runtime starts threads, as setns/unshare of user and mount namespaces need a
+ * single-threaded process. The stages and their protocol are drawn in README.md.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/netlink.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nsexec.h"
+
+/* Messages between the stages (u32 on SOCK_STREAM socketpairs). */
+enum sync_msg {
+	SYNC_USERMAP_PLS = 0x40,     /* 1 -> 0: write my uid/gid maps */
+	SYNC_USERMAP_ACK = 0x41,     /* 0 -> 1: maps written */
+	SYNC_RECVPID_PLS = 0x42,     /* 1 -> 0: stage-2 pid follows (s32) */
+	SYNC_RECVPID_ACK = 0x43,     /* 0 -> 1: pid received */
+	SYNC_GRANDCHILD = 0x44,	     /* 0 -> 2: pids reported, go on */
+	SYNC_CHILD_FINISH = 0x45,    /* 1 -> 0, 2 -> 0: done */
+	SYNC_TIMEOFFSETS_PLS = 0x46, /* 1 -> 0: write my timens_offsets */
+	SYNC_TIMEOFFSETS_ACK = 0x47, /* 0 -> 1: offsets written */
+};
+
+enum log_level { PANIC, FATAL, ERROR, WARNING, INFO, DEBUG, TRACE };
+
+#define MAX_NAMESPACES 16
+#define MAX_MESSAGE    (1 << 20)
+
+/* The only globals: where log lines go (and from which level), our stage. */
+static struct {
+	int fd;
+	int level;
+} logger = {-1, INFO};
+static int stage = STAGE_NONE;
+
+int nsexec_stage(void)
+{
+	return stage;
+}
+
+/* The bootstrap message; str[] points into data, indexed by attribute type. */
+struct config {
+	char *data;
+	uint32_t cloneflags;
+	const char *str[TIMENSOFFSET_ATTR - CLONE_FLAGS_ATTR + 1];
+	bool setgroup;
+	bool rootless_euid;
+};
+
+#define STR(c, attr) ((c)->str[(attr)-CLONE_FLAGS_ATTR])
+
+static ssize_t write_all(int fd, const void *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, (const char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return (ssize_t)off;
+}
+
+static ssize_t read_all(int fd, void *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = read(fd, (char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)off;
+		off += (size_t)n;
+	}
+	return (ssize_t)off;
+}
+
+/* Appends src to dst[*n..cap) as the inside of a JSON string. */
+static void json_escape(char *dst, size_t *n, size_t cap, const char *src)
+{
+	for (; *src && *n + 7 < cap; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c == '"' || c == '\\') {
+			dst[(*n)++] = '\\';
+			dst[(*n)++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			*n += (size_t)snprintf(dst + *n, cap - *n, "\\u%04x", c);
+		} else {
+			dst[(*n)++] = (char)c;
+		}
+	}
+}
+
+__attribute__((format(printf, 2, 3))) static void write_log(int level, const char *fmt, ...)
+{
+	static const char *const names[] = {"panic", "fatal", "error", "warning",
+					    "info",  "debug", "trace"};
+	char msg[1024], line[6 * sizeof(msg) + 64];
+	int saved = errno, fd = logger.fd;
+	size_t n;
+	va_list ap;
+
+	if (level > logger.level && level > FATAL)
+		return;
+	if (fd < 0 && level <= FATAL)
+		fd = STDERR_FILENO;
+	if (fd < 0)
+		return;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "nsexec-%d[%d]: ", stage, getpid());
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+
+	n = (size_t)snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"", names[level]);
+	json_escape(line, &n, sizeof(line) - 4, msg);
+	memcpy(line + n, "\"}\n", 3);
+	write_all(fd, line, n + 3);
+	errno = saved;
+}
+
+#define debug(...) write_log(DEBUG, __VA_ARGS__)
+
+/* Logs "<message>: <errno text>" at level fatal and exits 1 (errno 0: no text). */
+__attribute__((noreturn, format(printf, 1, 2))) static void bail(const char *fmt, ...)
+{
+	char msg[512], err[128] = "";
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (saved != 0) {
+		/* Go's errno texts are strerror's with a lowercase first letter. */
+		snprintf(err, sizeof(err), ": %s", strerror(saved));
+		if (err[2] >= 'A' && err[2] <= 'Z')
+			err[2] = (char)(err[2] - 'A' + 'a');
+	}
+	write_log(FATAL, "%s%s", msg, err);
+	_exit(1);
+}
+
+/* A non-negative decimal from the environment; -1 when unset or invalid. */
+static int parse_fd(const char *value)
+{
+	char *end;
+	long n;
+
+	if (value == NULL || *value == '\0')
+		return -1;
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 0 || n > INT_MAX)
+		return -1;
+	return (int)n;
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = (ssize_t)strlen(data), n;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	/* One write: uid_map, gid_map and timens_offsets take one write only. */
+	n = write(fd, data, (size_t)len);
+	saved = n < 0 ? errno : EIO;
+	close(fd);
+	errno = n == len ? 0 : saved;
+	return n == len ? 0 : -1;
+}
+
+/* A string attribute: NUL-terminated, and NULL when empty. */
+static const char *attr_string(int type, const char *p, size_t len)
+{
+	errno = 0;
+	if (len == 0 || p[len - 1] != '\0')
+		bail("netlink attribute %d is not a NUL-terminated string", type);
+	return p[0] != '\0' ? p : NULL;
+}
+
+static void nl_parse(int fd, struct config *c)
+{
+	struct nlmsghdr hdr;
+	size_t size, off;
+
+	if (read_all(fd, &hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
+		bail("failed to read netlink header");
+	errno = 0;
+	if (hdr.nlmsg_type != INIT_MSG)
+		bail("unexpected netlink message type %d", hdr.nlmsg_type);
+	if (hdr.nlmsg_len < NLMSG_HDRLEN || hdr.nlmsg_len > MAX_MESSAGE)
+		bail("invalid netlink message length %u", hdr.nlmsg_len);
+	size = hdr.nlmsg_len - NLMSG_HDRLEN;
+	c->data = malloc(size + 1);
+	if (c->data == NULL)
+		bail("failed to allocate %zu bytes for the netlink payload", size);
+	if (read_all(fd, c->data, size) != (ssize_t)size)
+		bail("failed to read netlink payload");
+	c->data[size] = '\0';
+
+	for (off = 0; off + NLA_HDRLEN <= size;) {
+		struct nlattr attr;
+		const char *p = c->data + off + NLA_HDRLEN;
+		size_t len;
+
+		memcpy(&attr, c->data + off, sizeof(attr));
+		errno = 0;
+		if (attr.nla_len < NLA_HDRLEN || attr.nla_len > size - off)
+			bail("invalid netlink attribute length %u at offset %zu", attr.nla_len,
+			     off);
+		len = attr.nla_len - NLA_HDRLEN;
+		switch (attr.nla_type) {
+		case CLONE_FLAGS_ATTR:
+			if (len != sizeof(uint32_t))
+				bail("invalid clone flags attribute length %zu", len);
+			memcpy(&c->cloneflags, p, sizeof(uint32_t));
+			break;
+		case SETGROUP_ATTR:
+			c->setgroup = len > 0 && p[0] != 0;
+			break;
+		case ROOTLESS_EUID_ATTR:
+			c->rootless_euid = len > 0 && p[0] != 0;
+			break;
+		default: /* the others are strings */
+			if (attr.nla_type < NS_PATHS_ATTR || attr.nla_type > TIMENSOFFSET_ATTR)
+				bail("unknown netlink attribute %d", attr.nla_type);
+			STR(c, attr.nla_type) = attr_string(attr.nla_type, p, len);
+		}
+		off += NLA_ALIGN(attr.nla_len);
+	}
+}
+
+static void send_sync(int fd, uint32_t msg, const char *peer)
+{
+	if (write_all(fd, &msg, sizeof(msg)) < 0)
+		bail("failed to sync with %s: write 0x%x", peer, msg);
+}
+
+static void expect_sync(int fd, uint32_t want, const char *peer)
+{
+	uint32_t msg;
+
+	if (read_all(fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		bail("failed to sync with %s: read 0x%x", peer, want);
+	errno = 0;
+	if (msg != want)
+		bail("failed to sync with %s: got 0x%x, want 0x%x", peer, msg, want);
+}
+
+/*
+ * fork(2) with CLONE_PARENT: the new stage is a child of the skiff parent.
+ * Like glibc's fork, the kernel stores the new tid in the thread descriptor
+ * (CLONE_CHILD_SETTID on the address glibc gave set_tid_address), or
+ * pthread_kill on the main thread would target the old tid once the .NET
+ * runtime runs. The robust futex list is not inherited, so it is set again.
+ */
+static pid_t clone_stage(int next)
+{
+	static const char *const names[] = {"skiff:[0:PARENT]", "skiff:[1:CHILD]",
+					    "skiff:[2:INIT]"};
+	unsigned long flags = CLONE_PARENT | SIGCHLD;
+	int *tid = NULL;
+	void *robust = NULL;
+	size_t robust_len = 0;
+	pid_t pid;
+
+	if (prctl(PR_GET_TID_ADDRESS, &tid, 0, 0, 0) == 0 && tid != NULL &&
+	    *tid == (pid_t)syscall(SYS_gettid))
+		flags |= CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	else
+		debug("no tid address (%m): stage-%d keeps a stale tid in its TCB", next);
+	if (syscall(SYS_get_robust_list, 0, &robust, &robust_len) < 0)
+		robust = NULL;
+
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, tid, NULL);
+	if (pid < 0)
+		bail("failed to clone stage-%d", next);
+	if (pid == 0) {
+		stage = next;
+		if (robust != NULL)
+			syscall(SYS_set_robust_list, robust, robust_len);
+		if (prctl(PR_SET_NAME, names[next], 0, 0, 0) < 0)
+			bail("failed to set process name");
+	}
+	return pid;
+}
+
+/* Runs newuidmap/newgidmap: <tool> <pid> <map fields...>. */
+static void run_mapping_tool(const char *tool, pid_t target, const char *map)
+{
+	char pidstr[16], *copy, *tok, *save = NULL, **argv;
+	char *const envp[] = {NULL};
+	size_t argc = 2, max = 3;
+	int status;
+	pid_t pid;
+
+	copy = strdup(map);
+	if (copy == NULL)
+		bail("failed to copy the id map");
+	for (const char *p = map; *p; p++)
+		max += (*p == ' ' || *p == '\n' || *p == '\t');
+	argv = calloc(max + 1, sizeof(char *));
+	if (argv == NULL)
+		bail("failed to allocate arguments for %s", tool);
+	snprintf(pidstr, sizeof(pidstr), "%d", target);
+	argv[0] = (char *)tool;
+	argv[1] = pidstr;
+	for (tok = strtok_r(copy, " \t\n", &save); tok && argc < max;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		argv[argc++] = tok;
+
+	pid = fork();
+	if (pid < 0)
+		bail("failed to fork for %s", tool);
+	if (pid == 0) {
+		execve(tool, argv, envp);
+		bail("execve %s", tool);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			bail("waitpid %s", tool);
+	errno = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		bail("%s %d failed with wait status %d", tool, target, status);
+	free(argv);
+	free(copy);
+}
+
+/* Writes /proc/<pid>/<file>; on EPERM falls back to the mapping tool if any. */
+static void write_proc(const char *tool, pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+
+	if (map == NULL)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	debug("update %s to '%s'", path, map);
+	if (write_file(path, map) == 0)
+		return;
+	if (errno != EPERM || tool == NULL)
+		bail("write %s", path);
+	debug("write %s: permission denied, trying %s", path, tool);
+	run_mapping_tool(tool, pid, map);
+}
+
+/* Stage 0: serves stage 1, reports the pids, releases stage 2, exits. */
+__attribute__((noreturn)) static void run_parent(struct config *c, int initfd, pid_t child,
+						 int childfd, int initsync)
+{
+	pid_t init = -1;
+	uint32_t msg = 0;
+	char pids[64];
+	int n;
+
+	while (msg != SYNC_CHILD_FINISH) {
+		if (read_all(childfd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+			bail("failed to sync with stage-1: read next state");
+		switch (msg) {
+		case SYNC_USERMAP_PLS:
+			debug("stage-1 requested userns mappings");
+			if (c->rootless_euid && !c->setgroup) {
+				snprintf(pids, sizeof(pids), "/proc/%d/setgroups", child);
+				if (write_file(pids, "deny") < 0 && errno != ENOENT)
+					bail("write %s", pids);
+			}
+			write_proc(STR(c, UIDMAPPATH_ATTR), child, "uid_map", STR(c, UIDMAP_ATTR));
+			write_proc(STR(c, GIDMAPPATH_ATTR), child, "gid_map", STR(c, GIDMAP_ATTR));
+			send_sync(childfd, SYNC_USERMAP_ACK, "stage-1");
+			break;
+		case SYNC_RECVPID_PLS:
+			if (read_all(childfd, &init, sizeof(init)) != (ssize_t)sizeof(init))
+				bail("failed to sync with stage-1: read stage-2 pid");
+			send_sync(childfd, SYNC_RECVPID_ACK, "stage-1");
+			n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n",
+				     child, init);
+			debug("stage-1 %d, stage-2 %d", child, init);
+			if (write_all(initfd, pids, (size_t)n) < 0)
+				bail("failed to send the child pids to the parent");
+			break;
+		case SYNC_TIMEOFFSETS_PLS:
+			write_proc(NULL, child, "timens_offsets", STR(c, TIMENSOFFSET_ATTR));
+			send_sync(childfd, SYNC_TIMEOFFSETS_ACK, "stage-1");
+			break;
+		case SYNC_CHILD_FINISH:
+			break;
+		default:
+			errno = 0;
+			bail("unexpected sync message 0x%x from stage-1", msg);
+		}
+	}
+	errno = 0;
+	if (init < 0)
+		bail("stage-1 finished without sending the stage-2 pid");
+	send_sync(initsync, SYNC_GRANDCHILD, "stage-2");
+	expect_sync(initsync, SYNC_CHILD_FINISH, "stage-2");
+	_exit(0);
+}
+
+static int ns_flag(const char *type)
+{
+	static const char *const names[] = {"user", "ipc", "uts",    "net",
+					    "pid",  "mnt", "cgroup", "time"};
+	static const int flags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,	  CLONE_NEWNET,
+				    CLONE_NEWPID,  CLONE_NEWNS,	 CLONE_NEWCGROUP, CLONE_NEWTIME};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(type, names[i]) == 0)
+			return flags[i];
+	return 0;
+}
+
+/*
+ * Joins "type:path,..." in two passes: all paths are opened first (a later
+ * setns(CLONE_NEWNS) would change what they resolve to), then the user
+ * namespace is joined before the others, which then follow in list order.
+ */
+static void join_namespaces(const char *list)
+{
+	struct {
+		int fd;
+		int flag;
+		const char *path;
+	} ns[MAX_NAMESPACES];
+	char *copy = strdup(list), *tok, *save = NULL;
+	int n = 0;
+
+	if (copy == NULL)
+		bail("failed to copy the namespace list");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *path = strchr(tok, ':');
+
+		errno = 0;
+		if (n == MAX_NAMESPACES)
+			bail("too many namespaces to join");
+		if (path == NULL)
+			bail("invalid namespace entry %s", tok);
+		*path++ = '\0';
+		ns[n].flag = ns_flag(tok);
+		if (ns[n].flag == 0)
+			bail("unknown namespace type %s", tok);
+		ns[n].path = path;
+		ns[n].fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (ns[n].fd < 0)
+			bail("failed to open %s", path);
+		n++;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < n; i++) {
+			if ((ns[i].flag == CLONE_NEWUSER) != (pass == 0))
+				continue;
+			debug("setns %s", ns[i].path);
+			if (setns(ns[i].fd, ns[i].flag) < 0)
+				bail("failed to setns to %s", ns[i].path);
+			close(ns[i].fd);
+		}
+	}
+	free(copy);
+}
+
+/* Stage 1: joins and creates namespaces, clones stage 2; returns in stage 2 only. */
+static void run_child(struct config *c, int syncfd, int initsync)
+{
+	uint32_t rest = c->cloneflags & ~(uint32_t)(CLONE_NEWUSER | CLONE_NEWCGROUP);
+	pid_t init;
+
+	if (STR(c, NS_PATHS_ATTR) != NULL)
+		join_namespaces(STR(c, NS_PATHS_ATTR));
+	if (c->cloneflags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			bail("failed to unshare user namespace");
+		/* Stage 0 must be able to open our /proc files to write the maps. */
+		if (STR(c, NS_PATHS_ATTR) != NULL && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("failed to set process as dumpable");
+		send_sync(syncfd, SYNC_USERMAP_PLS, "stage-0");
+		expect_sync(syncfd, SYNC_USERMAP_ACK, "stage-0");
+		if (STR(c, NS_PATHS_ATTR) != NULL && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("failed to set process as non-dumpable");
+		if (setresuid(0, 0, 0) < 0)
+			bail("failed to become root in user namespace");
+	}
+	/* The cgroup namespace is unshared in stage 2 (as runc does). */
+	if (rest != 0 && unshare((int)rest) < 0)
+		bail("failed to unshare namespaces 0x%x", rest);
+	/* We are not dumpable after setresuid, so stage 0 writes our offsets. */
+	if ((rest & CLONE_NEWTIME) && STR(c, TIMENSOFFSET_ATTR) != NULL) {
+		send_sync(syncfd, SYNC_TIMEOFFSETS_PLS, "stage-0");
+		expect_sync(syncfd, SYNC_TIMEOFFSETS_ACK, "stage-0");
+	}
+
+	init = clone_stage(STAGE_INIT);
+	if (init == 0) {
+		/* Stage 2 must not hold stage 1's end: stage 0 waits for its EOF. */
+		close(syncfd);
+		return;
+	}
+	close(initsync);
+	send_sync(syncfd, SYNC_RECVPID_PLS, "stage-0");
+	if (write_all(syncfd, &init, sizeof(init)) < 0)
+		bail("failed to sync with stage-0: write stage-2 pid");
+	expect_sync(syncfd, SYNC_RECVPID_ACK, "stage-0");
+	send_sync(syncfd, SYNC_CHILD_FINISH, "stage-0");
+	_exit(0);
+}
+
+/* Stage 2: waits for stage 0, becomes root and session leader, returns to .NET. */
+static void run_init(struct config *c, int syncfd)
+{
+	expect_sync(syncfd, SYNC_GRANDCHILD, "stage-0");
+	if (setsid() < 0)
+		bail("setsid failed");
+	if (setuid(0) < 0)
+		bail("setuid failed");
+	if (setgid(0) < 0)
+		bail("setgid failed");
+	if (!c->rootless_euid && c->setgroup && setgroups(0, NULL) < 0)
+		bail("setgroups failed");
+	if ((c->cloneflags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		bail("failed to unshare cgroup namespace");
+	send_sync(syncfd, SYNC_CHILD_FINISH, "stage-0");
+	close(syncfd);
+}
+
+__attribute__((constructor)) static void nsexec(void)
+{
+	const char *env = getenv(ENV_INITPIPE);
+	struct config c = {0};
+	int initfd, childsync[2], initsync[2];
+	pid_t child;
+
+	if (env == NULL)
+		return;
+	stage = STAGE_PARENT;
+	logger.fd = parse_fd(getenv(ENV_LOGPIPE));
+	if (getenv(ENV_LOGLEVEL) != NULL)
+		logger.level = parse_fd(getenv(ENV_LOGLEVEL));
+	initfd = parse_fd(env);
+	errno = 0;
+	if (initfd < 0)
+		bail("invalid %s: %s", ENV_INITPIPE, env);
+	if (prctl(PR_SET_NAME, "skiff:[0:PARENT]", 0, 0, 0) < 0)
+		bail("failed to set process name");
+
+	nl_parse(initfd, &c);
+	debug("clone flags 0x%x, namespaces to join: %s", c.cloneflags,
+	      STR(&c, NS_PATHS_ATTR) ? STR(&c, NS_PATHS_ATTR) : "none");
+
+	/* Before !dumpable: oom_score_adj is not writable by us afterwards. */
+	if (STR(&c, OOM_SCORE_ADJ_ATTR) != NULL &&
+	    write_file("/proc/self/oom_score_adj", STR(&c, OOM_SCORE_ADJ_ATTR)) < 0)
+		bail("failed to write /proc/self/oom_score_adj");
+	/* Joining namespaces: keep processes there from ptracing us. */
+	if (STR(&c, NS_PATHS_ATTR) != NULL && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("failed to set process as non-dumpable");
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, childsync) < 0)
+		bail("failed to create the stage-1 sync socket");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, initsync) < 0)
+		bail("failed to create the stage-2 sync socket");
+
+	child = clone_stage(STAGE_CHILD);
+	switch (stage) {
+	case STAGE_PARENT:
+		close(childsync[1]);
+		close(initsync[1]);
+		run_parent(&c, initfd, child, childsync[0], initsync[0]);
+	case STAGE_CHILD:
+		close(childsync[0]);
+		close(initsync[0]);
+		run_child(&c, childsync[1], initsync[1]);
+		break;
+	}
+	/* Only stage 2 gets here; the .NET runtime starts after we return. */
+	run_init(&c, initsync[1]);
+	free(c.data);
+	debug("returning to the runtime");
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Skiff.Linux;
+
+public static unsafe partial class Libc
+{
+    public const int CLONE_NEWTIME = 0x80, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_NEWNS = 0x20000,
+        CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000,
+        CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+
+    /// <summary>All CLONE_NEW* namespace flags.</summary>
+    public const int CLONE_NEWALL = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+        CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int unshare(int flags);
+
+    /// <summary>setns(2) on the calling thread; <paramref name="path"/> only names the namespace in errors.</summary>
+    public static void Setns(SafeFd fd, int nstype, string? path = null) =>
+        Check.Rc(setns(fd.Fd, nstype), "setns", path);
+
+    /// <summary>Opens <paramref name="path"/> (a /proc/&lt;pid&gt;/ns/* link or a bind mount of one) and joins it.</summary>
+    public static void Setns(string path, int nstype)
+    {
+        using SafeFd fd = Open(path, O_RDONLY);
+        Setns(fd, nstype, path);
+    }
+
+    /// <summary>unshare(2) on the calling thread.</summary>
+    public static void Unshare(int flags) => Check.Rc(unshare(flags), "unshare");
+}

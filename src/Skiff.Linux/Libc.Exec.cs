@@ -20,6 +20,29 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int sigaction(int sig, void* act, void* oldact);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close_range(uint first, uint last, int flags);
+
+    public const int CLOSE_RANGE_CLOEXEC = 4;
+
+    /// <summary>
+    /// Marks every open fd &gt;= <paramref name="minFd"/> close-on-exec: close_range(CLOSE_RANGE_CLOEXEC) (5.11+), else
+    /// each fd listed in /proc/self/fd (runc's CloseExecFrom).
+    /// </summary>
+    public static void MarkCloexecFrom(int minFd)
+    {
+        if (close_range((uint)minFd, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0) return;
+        Errno e = Check.LastErrno;
+        if (e != Errno.ENOSYS && e != Errno.EINVAL) Check.Throw("close_range", e);
+        foreach (string entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out int fd) || fd < minFd) continue;
+            int flags = fcntl(fd, F_GETFD, 0);
+            if (flags < 0) continue; // the directory's own fd, closed by now
+            Check.Rc(fcntl(fd, F_SETFD, flags | FD_CLOEXEC), "fcntl");
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int faccessat(int dirfd, string path, int mode, int flags);
 

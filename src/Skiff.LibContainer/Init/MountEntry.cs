@@ -1,0 +1,70 @@
+namespace Skiff.LibContainer.Init;
+
+/// <summary>
+/// One mount as libcontainer sees it (runc's configs.Mount from specconv's createLibcontainerMount): the device is
+/// "bind" whenever the options hold bind/rbind (the spec's type is then meaningless), and a relative bind source
+/// is taken relative to the bundle.
+/// </summary>
+internal sealed class MountEntry
+{
+    public string Source { get; init; } = "";
+    public string Destination { get; init; } = "";
+    public string Device { get; init; } = "";
+    public ulong Flags { get; init; }
+    public ulong ClearedFlags { get; init; }
+    public IReadOnlyList<ulong> PropagationFlags { get; init; } = [];
+    public string Data { get; init; } = "";
+    public ulong RecAttrSet { get; init; }
+    public ulong RecAttrClr { get; init; }
+    public bool TmpCopyUp { get; init; }
+
+    public bool HasRecAttr => RecAttrSet != 0 || RecAttrClr != 0;
+    public bool IsDev => CleanPath(Destination) == "/dev";
+
+    public static MountEntry FromSpec(RuntimeSpec.Mount m, string bundle)
+    {
+        var o = MountOptions.Parse(m.Options);
+        string device = m.Type ?? "";
+        string source = m.Source ?? "";
+        if (o.IsBind)
+        {
+            device = "bind";
+            if (!source.StartsWith('/') && bundle.Length > 0) source = Path.Join(bundle, source);
+        }
+        if (source.Contains('\0') || m.Destination.Contains('\0') || device.Contains('\0'))
+            throw new ContainerException("mount field contains null byte");
+        if (o.IdMap || m.UidMappings is { Count: > 0 } || m.GidMappings is { Count: > 0 })
+            throw new ContainerException($"idmapped mounts are not supported (mount at {m.Destination})");
+        return new MountEntry
+        {
+            Source = source,
+            Destination = m.Destination,
+            Device = device,
+            Flags = o.Flags,
+            ClearedFlags = o.ClearedFlags,
+            PropagationFlags = o.PropagationFlags,
+            Data = o.Data,
+            RecAttrSet = o.RecAttrSet,
+            RecAttrClr = o.RecAttrClr,
+            TmpCopyUp = o.TmpCopyUp,
+        };
+    }
+
+    /// <summary>Go's filepath.Clean for absolute paths, with a relative path taken as relative to "/"
+    /// (runc's utils.CleanPath).</summary>
+    public static string CleanPath(string path)
+    {
+        if (path.Length == 0) return "";
+        var parts = new List<string>();
+        foreach (string p in path.Split('/'))
+        {
+            if (p.Length == 0 || p == ".") continue;
+            if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+            parts.Add(p);
+        }
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>mount(2) flags for error messages as runc prints them (hex).</summary>
+    public static string FlagsHex(ulong flags) => "0x" + flags.ToString("x");
+}

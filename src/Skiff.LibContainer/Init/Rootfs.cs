@@ -1,0 +1,211 @@
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+using static Skiff.Linux.Libc;
+
+namespace Skiff.LibContainer.Init;
+
+/// <summary>
+/// The container's filesystem, set up by `skiff init` inside its new mount namespace (runc's rootfs_linux.go:
+/// prepareRootfs and finalizeRootfs, plus the readonly/masked paths of standard_init_linux.go).
+/// </summary>
+/// <remarks>
+/// Order (as runc): Prepare → console → hostname → <see cref="Sysctl.Apply"/> → Finalize. Sysctls must be written
+/// before Finalize, whose readonlyPaths usually make /proc/sys read-only.
+/// </remarks>
+internal static class Rootfs
+{
+    /// <summary>
+    /// Everything up to and including the root switch: "/" made rslave (or linux.rootfsPropagation), the rootfs bound
+    /// onto itself, every spec mount in order, the devices, /dev symlinks and /dev/ptmx, then
+    /// <paramref name="beforePivot"/> (with cwd = the rootfs, as runc runs the createContainer hooks), then
+    /// pivot_root (or MS_MOVE + chroot with NoPivot). Afterwards cwd is the new "/" and process.cwd exists.
+    /// </summary>
+    public static void Prepare(InitConfig cfg, Action beforePivot)
+    {
+        var spec = cfg.Spec;
+        var c = MountContext.From(cfg);
+        string rootfs = c.Rootfs;
+        ulong rootProp = RootPropagation(spec.Linux?.RootfsPropagation);
+
+        Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
+
+        var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle)).ToList();
+        foreach (var m in mounts)
+            Wrap($"error mounting \"{m.Source}\" to rootfs at \"{m.Destination}\"", () => MountToRootfs.Mount(c, m));
+
+        bool setupDev = NeedsSetupDev(mounts);
+        if (setupDev)
+        {
+            var nodes = Devices.FromSpec(spec.Linux?.Devices);
+            Wrap("error creating device nodes", () => Devices.Create(rootfs, nodes, c.UserNs));
+            Wrap("error setting up ptmx", () => Devices.SetupPtmx(rootfs));
+            Wrap("error setting up /dev symlinks", () => Devices.SetupSymlinks(rootfs));
+        }
+
+        Check.Rc(chdir(rootfs), "chdir", rootfs);
+        beforePivot();
+
+        bool mountNs = spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false;
+        Wrap("error jailing process inside rootfs", () =>
+        {
+            if (cfg.NoPivot) MsMoveRoot(rootfs);
+            else if (mountNs) PivotRoot(rootfs);
+            else Chroot();
+        });
+
+        // Shared or unbindable propagation can only be given to "/" once it is the root (it had to stay
+        // private/slave for pivot_root and so as not to leak the rootfs bind to the host) (runc PR #4724).
+        if ((rootProp & (MS_SHARED | MS_UNBINDABLE)) != 0)
+            Wrap("unable to apply root propagation flags", () => MountCall.Mount("", "/", null, null, rootProp, null));
+
+        if (setupDev) Wrap("error reopening /dev/null inside container", Devices.ReopenDevNull);
+
+        string cwd = cfg.Process.Cwd;
+        if (cwd.Length > 0) SecureJoin.MkdirAll(MountEntry.CleanPath(cwd), 0x1ED /* 0755 */);
+    }
+
+    /// <summary>
+    /// After the root switch and the console: tmpfs and /dev mounts asked to be read-only are remounted so, the
+    /// root is made read-only (root.readonly), the umask is set (process.user.umask, else 0022), then
+    /// linux.readonlyPaths and linux.maskedPaths.
+    /// </summary>
+    public static void Finalize(InitConfig cfg)
+    {
+        if (cfg.Spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false)
+            FinalizeRootfs(cfg);
+        MaskPaths.Apply(cfg.Spec.Linux?.ReadonlyPaths, cfg.Spec.Linux?.MaskedPaths);
+    }
+
+    /// <summary>runc's finalizeRootfs.</summary>
+    public static void FinalizeRootfs(InitConfig cfg)
+    {
+        var mounts = (cfg.Spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle)).ToList();
+        foreach (var m in mounts)
+        {
+            if (m.Device != "tmpfs" && !m.IsDev) continue;
+            if ((m.Flags & MS_RDONLY) != 0) RemountReadonly(m);
+            // The recursive attributes of these mounts wait until here so that rro does not stop the device
+            // and chmod work of Prepare.
+            MountToRootfs.SetRecAttr(m, "/");
+        }
+
+        if (cfg.Spec.Root?.Readonly ?? false)
+            Wrap("error setting rootfs as readonly", SetReadonly);
+
+        umask(cfg.Process.User.Umask ?? 0x12 /* 0022 */);
+    }
+
+    /// <summary>A bind mount of /dev means the caller provides the devices.</summary>
+    private static bool NeedsSetupDev(IEnumerable<MountEntry> mounts) =>
+        !mounts.Any(m => m.Device == "bind" && m.IsDev);
+
+    public static ulong RootPropagation(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return 0;
+        if (!MountOptions.Propagation.TryGetValue(value, out ulong flags))
+            throw new ContainerException($"rootfsPropagation={value} is not supported");
+        return flags;
+    }
+
+    /// <summary>runc's prepareRoot.</summary>
+    private static void PrepareRoot(string rootfs, ulong rootProp)
+    {
+        ulong flag = rootProp != 0 ? rootProp : MS_SLAVE | MS_REC;
+        MountCall.Mount("", "/", null, null, flag, null);
+        RootfsParentMountPrivate(rootfs);
+        MountCall.Mount(rootfs, rootfs, null, "bind", MS_BIND | MS_REC, null);
+    }
+
+    /// <summary>Makes the mount holding the rootfs private if it is shared: pivot_root refuses a shared parent,
+    /// and the rootfs bind must not propagate to the host.</summary>
+    private static void RootfsParentMountPrivate(string rootfs)
+    {
+        MountInfo? parent = null;
+        foreach (var mi in MountInfo.Read())
+            if (MountInfo.IsParentOf(mi.MountPoint, rootfs) && (parent is null || mi.MountPoint.Length > parent.MountPoint.Length))
+                parent = mi;
+        if (parent is null) throw new ContainerException($"could not find parent mount of {rootfs}");
+        if (parent.Optional.Split(' ').Any(o => o.StartsWith("shared:", StringComparison.Ordinal)))
+            MountCall.Mount("", parent.MountPoint, null, null, MS_PRIVATE, null);
+    }
+
+    /// <summary>pivot_root(".", ".") with the rootfs as cwd, then the old root (now stacked under ".") made rslave
+    /// and lazily unmounted (runc's pivotRoot).</summary>
+    private static void PivotRoot(string rootfs)
+    {
+        using SafeFd oldRoot = Libc.Open("/", O_DIRECTORY | O_RDONLY);
+        using SafeFd newRoot = Libc.Open(rootfs, O_DIRECTORY | O_RDONLY);
+        Check.Rc(fchdir(newRoot.Fd), "fchdir", "fd " + newRoot.Fd);
+        Check.Rc(pivot_root(".", "."), "pivot_root", ".");
+        Check.Rc(fchdir(oldRoot.Fd), "fchdir", "fd " + oldRoot.Fd);
+        // rslave, not rprivate: unmounts must not propagate to the host, but the host may still hold references.
+        MountCall.Mount("", ".", null, null, MS_SLAVE | MS_REC, null);
+        MountCall.Unmount(".", MNT_DETACH);
+        Check.Rc(chdir("/"), "chdir", "/");
+    }
+
+    /// <summary>--no-pivot: hide the host's full proc and sysfs mounts (a procfs may only be mounted where a
+    /// full one is visible), move the rootfs onto "/", chroot (runc's msMoveRoot).</summary>
+    private static void MsMoveRoot(string rootfs)
+    {
+        var targets = MountInfo.Read()
+            .Where(mi => mi.Root == "/" && mi.FsType is "proc" or "sysfs"
+                && !mi.MountPoint.StartsWith(rootfs, StringComparison.Ordinal))
+            .Select(mi => mi.MountPoint)
+            .ToList();
+        foreach (string p in targets)
+        {
+            Errno e = MountCall.TryMount("", p, null, null, MS_SLAVE | MS_REC, null);
+            if (e == Errno.ENOENT) continue; // a parent was already detached
+            if (e != Errno.OK) throw MountCall.Error("mount", "", p, null, MS_SLAVE | MS_REC, null, e);
+            e = MountCall.TryUnmount(p, MNT_DETACH);
+            if (e == Errno.OK) continue;
+            if (e is not (Errno.EINVAL or Errno.EPERM)) throw MountCall.Error("unmount", null, p, null, MNT_DETACH, null, e);
+            // Not allowed to unmount (rootless): cover it.
+            MountCall.Mount("tmpfs", p, null, "tmpfs", 0, null);
+        }
+        MountCall.Mount(rootfs, "/", null, null, MS_MOVE, null);
+        Chroot();
+    }
+
+    private static void Chroot()
+    {
+        Check.Rc(chroot("."), "chroot", ".");
+        Check.Rc(chdir("/"), "chdir", "/");
+    }
+
+    /// <summary>Remount "/" read-only, keeping its other (possibly locked) flags when the plain remount fails.</summary>
+    private static void SetReadonly()
+    {
+        ulong flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+        if (MountCall.TryMount("", "/", null, null, flags, null) == Errno.OK) return;
+        Check.Rc(Statfs("/", out var st), "statfs", "/");
+        flags |= (ulong)st.Flags;
+        MountCall.Mount("", "/", null, null, flags, null);
+    }
+
+    /// <summary>Makes a tmpfs or /dev mount read-only (MS_BIND|MS_REMOUNT works in a user namespace as long as no
+    /// locked flag is dropped); retried on EBUSY.</summary>
+    private static void RemountReadonly(MountEntry m)
+    {
+        string dest = m.Destination;
+        ulong flags = m.Flags | MS_REMOUNT | MS_BIND | MS_RDONLY;
+        for (int i = 0; i < 5; i++)
+        {
+            Errno e = MountCall.TryMount("", dest, null, null, flags, null);
+            if (e == Errno.OK) return;
+            if (e != Errno.EBUSY) throw MountCall.Error("mount", "", dest, null, flags, null, e);
+            Thread.Sleep(100);
+        }
+        throw new ContainerException($"unable to mount {dest} as readonly max retries reached");
+    }
+
+    private static void Wrap(string context, Action action)
+    {
+        try { action(); }
+        catch (Exception ex) when (ex is SyscallException or ContainerException or IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerException(context, ex);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Skiff.RuntimeSpec;
+
+namespace Skiff.Cgroups.V1;
+
+/// <summary>
+/// blkio: weights and throttles (runc fs/blkio.go). Kernels without CFQ only have the BFQ files
+/// (blkio.bfq.weight, blkio.bfq.weight_device), picked when blkio.weight is missing.
+/// </summary>
+internal sealed class BlkioController : Controller
+{
+    public override string Name => "blkio";
+
+    public override void Set(CgroupFs fs, string? dir, LinuxResources r)
+    {
+        LinuxBlockIO? b = r.BlockIO;
+        if (b is null) return;
+        (string weightFile, string weightDeviceFile) = WeightFiles(fs, dir);
+
+        if (b.Weight is ushort w && w != 0) fs.Write(dir, weightFile, w.ToString());
+        if (b.LeafWeight is ushort lw && lw != 0) fs.Write(dir, "blkio.leaf_weight", lw.ToString());
+        foreach (LinuxWeightDevice wd in b.WeightDevice ?? [])
+        {
+            if (wd.Weight is ushort dw && dw != 0)
+                fs.Write(dir, weightDeviceFile, $"{wd.Major}:{wd.Minor} {dw}");
+            if (wd.LeafWeight is ushort dlw && dlw != 0)
+                fs.Write(dir, "blkio.leaf_weight_device", $"{wd.Major}:{wd.Minor} {dlw}");
+        }
+        Throttle(fs, dir, "blkio.throttle.read_bps_device", b.ThrottleReadBpsDevice);
+        Throttle(fs, dir, "blkio.throttle.write_bps_device", b.ThrottleWriteBpsDevice);
+        Throttle(fs, dir, "blkio.throttle.read_iops_device", b.ThrottleReadIopsDevice);
+        Throttle(fs, dir, "blkio.throttle.write_iops_device", b.ThrottleWriteIopsDevice);
+    }
+
+    internal static (string Weight, string WeightDevice) WeightFiles(CgroupFs fs, string? dir) =>
+        dir is null || fs.Exists(dir, "blkio.weight") || (fs.Fake && !fs.Exists(dir, "blkio.bfq.weight"))
+            ? ("blkio.weight", "blkio.weight_device")
+            : ("blkio.bfq.weight", "blkio.bfq.weight_device");
+
+    private static void Throttle(CgroupFs fs, string? dir, string file, List<LinuxThrottleDevice>? devices)
+    {
+        foreach (LinuxThrottleDevice d in devices ?? []) fs.Write(dir, file, $"{d.Major}:{d.Minor} {d.Rate}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text;
+
+namespace Skiff.Cgroups.V1;
+
+/// <summary>Parses the cgroup mounts out of /proc/self/mountinfo and the membership out of /proc/self/cgroup.</summary>
+internal static class MountTable
+{
+    /// <summary>
+    /// The cgroup (v1) and cgroup2 mounts. A v1 mount's subsystems are its super options that name a controller
+    /// the process is in (as runc's getCgroupMountsHelper); with <paramref name="own"/> null every option that is
+    /// not a mount flag counts. The first mount of a hierarchy wins (later ones are usually bind mounts).
+    /// </summary>
+    public static List<CgroupMount> ParseMountInfo(string text, IReadOnlyDictionary<string, string>? own)
+    {
+        var result = new List<CgroupMount>();
+        var seen = new HashSet<string>();
+        bool unifiedSeen = false;
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.Length == 0) continue;
+            string[] f = line.Split(' ');
+            int sep = Array.IndexOf(f, "-", 6);
+            if (f.Length < 7 || sep < 0 || sep + 3 >= f.Length) continue;
+            string fstype = f[sep + 1];
+            if (fstype == "cgroup2")
+            {
+                if (unifiedSeen) continue;
+                unifiedSeen = true;
+                result.Add(new CgroupMount(Unescape(f[4]), Unescape(f[3]), [], IsUnified: true));
+                continue;
+            }
+            if (fstype != "cgroup") continue;
+            var subs = new List<string>();
+            foreach (string opt in f[sep + 3].Split(','))
+            {
+                if (opt is "rw" or "ro" || opt.Length == 0) continue;
+                bool isSubsystem = own is null ? !opt.Contains('=') || opt.StartsWith("name=", StringComparison.Ordinal)
+                                               : own.ContainsKey(opt);
+                if (isSubsystem && !seen.Contains(opt)) subs.Add(opt);
+            }
+            if (subs.Count == 0) continue;
+            foreach (string s in subs) seen.Add(s);
+            result.Add(new CgroupMount(Unescape(f[4]), Unescape(f[3]), subs, IsUnified: false));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// /proc/self/cgroup as controller → cgroup path ("4:memory:/a" gives memory → /a; "1:cpu,cpuacct:/" gives
+    /// both; "0::/x" gives "" → /x; named hierarchies keep their "name=" prefix).
+    /// </summary>
+    public static Dictionary<string, string> ParseProcCgroup(string text)
+    {
+        var map = new Dictionary<string, string>();
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.Length == 0) continue;
+            int a = line.IndexOf(':');
+            int b = a < 0 ? -1 : line.IndexOf(':', a + 1);
+            if (b < 0) continue;
+            string controllers = line[(a + 1)..b];
+            string path = line[(b + 1)..];
+            if (controllers.Length == 0)
+            {
+                map[""] = path;
+                continue;
+            }
+            foreach (string c in controllers.Split(',')) map[c] = path;
+        }
+        return map;
+    }
+
+    /// <summary>Undoes mountinfo's octal escapes (\040 for a space, \011, \012, \134).</summary>
+    internal static string Unescape(string s)
+    {
+        if (!s.Contains('\\')) return s;
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '\\' && IsOctal(s, i + 1))
+            {
+                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsOctal(string s, int at)
+    {
+        if (at + 3 > s.Length) return false;
+        for (int i = at; i < at + 3; i++) if (s[i] < '0' || s[i] > '7') return false;
+        return true;
+    }
+}

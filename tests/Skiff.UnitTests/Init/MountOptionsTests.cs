@@ -22,7 +22,7 @@ public class MountOptionsTests
         { ["atime", "diratime", "norelatime", "nostrictatime"], 0, MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME, "" },
         { ["nosuid", "strictatime", "mode=755", "size=65536k"], MS_NOSUID | MS_STRICTATIME, 0, "mode=755,size=65536k" },
         { ["newinstance", "ptmxmode=0666", "mode=0620", "gid=5"], 0, 0, "newinstance,ptmxmode=0666,mode=0620,gid=5" },
-        { ["defaults", "ro"], MS_RDONLY, 0, "" },
+        { ["defaults", "ro"], MS_RDONLY, 0, "defaults" }, // as runc: not a flag, so data
     };
 
     [Theory]

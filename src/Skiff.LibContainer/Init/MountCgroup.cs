@@ -66,12 +66,7 @@ internal static class MountCgroup
             }
         }
 
-        if ((m.Flags & MS_RDONLY) != 0)
-        {
-            ulong flags = MountToRootfs.DefaultMountFlags | MS_RDONLY | MS_BIND | MS_REMOUNT;
-            SecureJoin.WithProcfd(c.Rootfs, m.Destination, procfd =>
-                MountCall.Mount(m.Destination, m.Destination, procfd, "bind", flags, null));
-        }
+        // The tmpfs itself stays writable, as in runc 1.1/1.2 (the hierarchies under it carry the ro flag).
     }
 
     private static void MountV2(MountContext c, MountEntry m)

@@ -104,6 +104,7 @@ internal sealed class MountOptions
         var data = new List<string>();
         foreach (string o in options ?? [])
         {
+            // "defaults" has no flag, so (as in runc) it ends up in the data and most filesystems refuse it.
             if (s_flags.TryGetValue(o, out var f) && f.Flag != 0)
             {
                 if (f.Clear) { m.Flags &= ~f.Flag; m.ClearedFlags |= f.Flag; }
@@ -126,7 +127,6 @@ internal sealed class MountOptions
             }
             else if (o == "tmpcopyup") m.TmpCopyUp = true;
             else if (o is "idmap" or "ridmap") m.IdMap = true;
-            else if (o == "defaults") { /* no flag, no data */ }
             else data.Add(o);
         }
         m.Data = string.Join(",", data);

@@ -81,12 +81,12 @@ internal static class Sysctl
     public static string KeyPath(string key)
     {
         string dots = ToDots(key);
-        var parts = dots.Split('.');
+        // In the dotted form a '/' stands for a '.' inside one component (an interface name like eno2.100).
+        var parts = dots.Split('.').Select(p => p.Replace('/', '.')).ToArray();
         foreach (string p in parts)
             if (p.Length == 0 || p == ".." || p == ".")
                 throw new ContainerException($"invalid sysctl key \"{key}\"");
-        // In the dotted form a '/' stands for a '.' inside one component (an interface name like eno2.100).
-        return "/proc/sys/" + string.Join('/', parts.Select(p => p.Replace('/', '.')));
+        return "/proc/sys/" + string.Join('/', parts);
     }
 
     /// <summary>Writes each value to its /proc/sys file (inside the container, before maskedPaths and

@@ -58,6 +58,16 @@ public static unsafe partial class Libc
         if (rc != 0) Check.Throw("pthread_sigmask", (Errno)rc);
     }
 
+    /// <summary>pthread_sigmask(<paramref name="how"/>) with signals 1-64 as a bit mask (bit n-1 = signal n).</summary>
+    public static void ChangeSignalMask(int how, ulong mask)
+    {
+        byte* set = stackalloc byte[SigsetBytes];
+        new Span<byte>(set, SigsetBytes).Clear();
+        *(ulong*)set = mask;
+        int rc = pthread_sigmask(how, set, null);
+        if (rc != 0) Check.Throw("pthread_sigmask", (Errno)rc);
+    }
+
     /// <summary>The current signal mask of the calling thread as a 64-bit mask (bit n-1 = signal n).</summary>
     public static ulong GetSignalMask()
     {

@@ -28,6 +28,19 @@ public static unsafe partial class Libc
         return (int)idx;
     }
 
+    /// <summary>The interface flags of <paramref name="name"/> (SIOCGIFFLAGS) in the calling thread's network namespace.</summary>
+    public static uint GetLinkFlags(string name)
+    {
+        const uint SIOCGIFFLAGS = 0x8913;
+        using SafeFd s = Check.Fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket");
+        byte* ifr = stackalloc byte[40]; // struct ifreq: ifr_name[16], then the union (ifr_flags is a short)
+        new Span<byte>(ifr, 40).Clear();
+        int n = System.Text.Encoding.UTF8.GetBytes(name, new Span<byte>(ifr, 15));
+        ifr[n] = 0;
+        Check.Rc(ioctl(s.Fd, SIOCGIFFLAGS, ifr), "ioctl(SIOCGIFFLAGS)", name);
+        return *(ushort*)(ifr + 16);
+    }
+
     /// <summary>
     /// Encodes RTM_NEWLINK (NLM_F_REQUEST|NLM_F_ACK) with an ifinfomsg that changes only <paramref name="flags"/>
     /// under <paramref name="change"/> on interface <paramref name="ifindex"/>: nlmsghdr (16) + ifinfomsg (16).

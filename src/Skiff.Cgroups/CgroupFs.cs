@@ -17,6 +17,9 @@ internal sealed class CgroupFs
     /// <summary>A plain directory tree in tests: create on write, delete files before rmdir.</summary>
     public bool Fake { get; }
 
+    /// <summary>Every successful write in order (fake mode only): what tests assert write order against.</summary>
+    public List<(string Path, string Data)> WriteLog { get; } = [];
+
     /// <summary>Thrown when a controller has something to write but no directory (hierarchy not mounted, or a
     /// rootless Apply skipped it); the manager turns it into runc's "cannot set X limit" error.</summary>
     public sealed class NoDirectoryException(string file) : Exception($"no directory specified for {file}");
@@ -39,7 +42,9 @@ internal sealed class CgroupFs
         if (fd < 0) return Check.LastErrno;
         using var sfd = new SafeFd(fd);
         syscall = "write";
-        return Libc.TryWriteOnce(sfd, Encoding.UTF8.GetBytes(data));
+        Errno err = Libc.TryWriteOnce(sfd, Encoding.UTF8.GetBytes(data));
+        if (Fake && err == Errno.OK) WriteLog.Add((path, data));
+        return err;
     }
 
     /// <summary>The whole file; throws a <see cref="SyscallException"/> naming it.</summary>

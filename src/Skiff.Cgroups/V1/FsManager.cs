@@ -37,6 +37,8 @@ internal sealed class FsManager : ICgroupManager
 
     public IReadOnlyDictionary<string, string> Paths => _paths;
 
+    internal CgroupFs Fs => _fs;
+
     public void Apply(int pid)
     {
         if (_loaded)

@@ -18,6 +18,14 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int unshare(int flags);
 
+    /// <summary>
+    /// Which nsexec stage this process is (native/nsexec/nsexec.c): -1 when its constructor did nothing, 2 in
+    /// `skiff init` after the bootstrap. The object is linked only into the published NativeAOT binary (bound by
+    /// DirectPInvoke "nsexec"); under the JIT (unit tests) calling this throws DllNotFoundException.
+    /// </summary>
+    [LibraryImport("nsexec")]
+    public static partial int nsexec_stage();
+
     /// <summary>setns(2) on the calling thread; <paramref name="path"/> only names the namespace in errors.</summary>
     public static void Setns(SafeFd fd, int nstype, string? path = null) =>
         Check.Rc(setns(fd.Fd, nstype), "setns", path);

@@ -52,7 +52,9 @@ internal static class Spawner
             sigset = Marshal.AllocHGlobal(Libc.SigsetSize);
             Check.Rc(Libc.sigemptyset(sigset), "sigemptyset");
             Libc.CheckSpawn(Libc.posix_spawnattr_setsigmask(attr, sigset), "posix_spawnattr_setsigmask");
-            Check.Rc(Libc.sigfillset(sigset), "sigfillset");
+            // Not sigfillset: it leaves out glibc's internal signals 32 and 33, which glibc's spawn child then
+            // sets to SIG_IGN, and an ignored disposition survives execve.
+            for (int i = 0; i < Libc.SigsetSize; i += 8) Marshal.WriteInt64(sigset, i, -1);
             Libc.CheckSpawn(Libc.posix_spawnattr_setsigdefault(attr, sigset), "posix_spawnattr_setsigdefault");
 
             argvBlock = NativeStringArray(argv);

@@ -23,7 +23,7 @@ public sealed partial class Container
         if (!process.Terminal && o.ConsoleSocket is not null)
             throw new ContainerException("cannot use console socket if skiff will not detach or allocate tty");
 
-        Directory.CreateDirectory(o.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        MkdirAll(o.Root, 0711);
         string stateDir = Path.Combine(o.Root, o.Id);
         Errno mk = Check.Try(Libc.mkdir(stateDir, 0711));
         if (mk == Errno.EEXIST) throw new ContainerException($"container with id exists: {o.Id}");
@@ -89,6 +89,15 @@ public sealed partial class Container
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
         return container;
+    }
+
+    private static void MkdirAll(string dir, uint mode)
+    {
+        if (Directory.Exists(dir)) return;
+        string? parent = Path.GetDirectoryName(dir);
+        if (parent is not null && parent != dir) MkdirAll(parent, 0755);
+        Errno e = Check.Try(Libc.mkdir(dir, mode));
+        if (e is not (Errno.OK or Errno.EEXIST)) throw new SyscallException("mkdir", e, dir);
     }
 
     /// <summary>systemd socket activation: LISTEN_FDS fds at 3.. are passed on as runc does.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;

@@ -47,22 +47,19 @@ internal sealed class TtyRelay : IDisposable
     /// <summary>After the process exited: lets the output drain (the master reads EIO once the slave is closed).</summary>
     public void Finish() => _out.Join(TimeSpan.FromSeconds(2));
 
-    private static unsafe void Copy(int from, int to)
+    private static void Copy(int from, int to)
     {
-        byte* buf = stackalloc byte[8192];
-        while (true)
+        using var src = new SafeFd(from, ownsHandle: false);
+        using var dst = new SafeFd(to, ownsHandle: false);
+        Span<byte> buf = stackalloc byte[8192];
+        try
         {
-            nint n = Libc.read(from, buf, 8192);
-            if (n < 0 && Check.LastErrno == Errno.EINTR) continue;
-            if (n <= 0) return;
-            nint off = 0;
-            while (off < n)
-            {
-                nint w = Libc.write(to, buf + off, n - off);
-                if (w < 0 && Check.LastErrno == Errno.EINTR) continue;
-                if (w <= 0) return;
-                off += w;
-            }
+            int n;
+            while ((n = Libc.Read(src, buf)) > 0) Libc.WriteAll(dst, buf[..n]);
+        }
+        catch (SyscallException)
+        {
+            // EIO on the master once the container side closed; EPIPE on our side: the copy is over
         }
     }
 

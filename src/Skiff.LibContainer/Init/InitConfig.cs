@@ -27,6 +27,6 @@ public sealed class InitConfig
     public List<string> NewNamespaces { get; set; } = [];
     public bool RootlessEuid { get; set; }
     public bool RootlessCgroups { get; set; }
-    /// <summary>The container's cgroup path for the cgroup mount (v1: controller to path; relative to hierarchy root).</summary>
+    /// <summary>The container's cgroup dirs for the cgroup mount: controller (as the cgroup manager names it) to absolute host path.</summary>
     public Dictionary<string, string>? CgroupPaths { get; set; }
 }

@@ -96,13 +96,12 @@ internal static class StandardInit
     }
 
     /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
-    private static unsafe void WaitForStart(int fifoFd)
+    private static void WaitForStart(int fifoFd)
     {
         string path = $"/proc/self/fd/{fifoFd}";
         using (var w = Libc.Open(path, Libc.O_WRONLY))
         {
-            byte zero = (byte)'0';
-            Libc.WriteAll(w, new ReadOnlySpan<byte>(&zero, 1), "write exec fifo");
+            Libc.WriteAll(w, "0"u8, "write exec fifo");
         }
         Libc.close(fifoFd);
     }

@@ -1,4 +1,3 @@
-using System.Text;
 using Skiff.Cgroups;
 using Skiff.LibContainer.Hooks;
 using Skiff.LibContainer.Init;
@@ -23,33 +22,29 @@ internal sealed class InitProcess : ParentProcess
     protected override BootstrapData Bootstrap()
     {
         Spec spec = _config.Spec;
-        var b = new BootstrapData();
-        ulong flags = 0;
+        uint flags = 0;
         foreach (var ns in spec.Linux?.Namespaces ?? [])
         {
             var info = Namespaces.Info(ns.Type) ?? throw new ContainerException($"unknown namespace type {ns.Type}");
-            if (string.IsNullOrEmpty(ns.Path)) flags |= info.Flag;
+            if (string.IsNullOrEmpty(ns.Path)) flags |= (uint)info.Flag;
         }
-        b.CloneFlags = (uint)flags;
+        var paths = new List<(string, string)>();
         foreach (string type in Namespaces.JoinOrder)
         {
             var ns = spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == type && !string.IsNullOrEmpty(n.Path));
-            if (ns is not null) b.NsPaths.Add((Namespaces.Info(type)!.Value.ProcName, ns.Path!));
+            if (ns is not null) paths.Add((Namespaces.Info(type)!.Value.ProcName, ns.Path!));
         }
-        if ((flags & Namespaces.CLONE_NEWUSER) != 0)
+        bool newUser = (flags & Namespaces.CLONE_NEWUSER) != 0;
+        return new BootstrapData
         {
-            b.UidMap = MapText(spec.Linux?.UidMappings);
-            b.GidMap = MapText(spec.Linux?.GidMappings);
-            b.SetgroupsDeny = false;
-        }
-        if (spec.Process?.OomScoreAdj is int adj) b.OomScoreAdj = adj.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if ((flags & Namespaces.CLONE_NEWTIME) != 0 && spec.Linux?.TimeOffsets is { } offs)
-        {
-            var sb = new StringBuilder();
-            foreach (var (clock, o) in offs) sb.Append($"{clock} {o.Secs} {o.Nanosecs}\n");
-            b.TimeOffsets = sb.ToString();
-        }
-        return b;
+            CloneFlags = flags,
+            NsPaths = paths,
+            UidMap = newUser && spec.Linux?.UidMappings is { Count: > 0 } um ? BootstrapData.FormatIdMap(um) : null,
+            GidMap = newUser && spec.Linux?.GidMappings is { Count: > 0 } gm ? BootstrapData.FormatIdMap(gm) : null,
+            OomScoreAdj = spec.Process?.OomScoreAdj?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            TimeOffsets = (flags & Namespaces.CLONE_NEWTIME) != 0 && spec.Linux?.TimeOffsets is { } offs
+                ? BootstrapData.FormatTimeOffsets(offs) : null,
+        };
     }
 
     protected override void OnHooks()

@@ -89,7 +89,7 @@ internal abstract class ParentProcess
             ulong oomBefore = SafeOomCount();
             try
             {
-                Libc.WriteAll(initSock, Bootstrap().Serialize(), "write bootstrap data");
+                Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
                 (stage1, Pid) = ReadPids(initSock);
                 int rc0 = Libc.WaitExit(stage0);
                 int rc1 = Libc.WaitExit(stage1);
@@ -143,14 +143,6 @@ internal abstract class ParentProcess
         string? fatal = logs.FatalText;
         if (fatal is not null) return new InitException(fatal);
         return ex;
-    }
-
-    protected static string? MapText(List<LinuxIdMapping>? maps)
-    {
-        if (maps is null || maps.Count == 0) return null;
-        var sb = new StringBuilder();
-        foreach (var m in maps) sb.Append($"{m.ContainerId} {m.HostId} {m.Size}\n");
-        return sb.ToString();
     }
 
     /// <summary>Reads nsexec's one-line JSON report {"stage1_pid":N,"stage2_pid":M}.</summary>

@@ -17,12 +17,12 @@ internal sealed class SetnsProcess : ParentProcess
 
     protected override BootstrapData Bootstrap()
     {
-        var b = new BootstrapData();
+        var paths = new List<(string, string)>();
         foreach (string type in Namespaces.JoinOrder)
         {
             if (_nsPaths.TryGetValue(type, out string? path))
-                b.NsPaths.Add((Namespaces.Info(type)!.Value.ProcName, path));
+                paths.Add((Namespaces.Info(type)!.Value.ProcName, path));
         }
-        return b;
+        return new BootstrapData { NsPaths = paths };
     }
 }

@@ -1,0 +1,2 @@
+namespace Skiff.LibContainer.Hooks;
+internal static class HookRunner { public static void Run(string kind, IReadOnlyList<Skiff.RuntimeSpec.Hook>? hooks, Skiff.RuntimeSpec.State state) { } }

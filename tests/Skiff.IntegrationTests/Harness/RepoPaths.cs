@@ -30,6 +30,16 @@ public static class RepoPaths
     /// <summary>Parent of the per-test --root state directories (on tmpfs, as runc's /run/runc).</summary>
     public static string StateRoot { get; } = CreateDir(Path.Combine("/run/skiff-it", $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16]));
 
+    static RepoPaths()
+    {
+        // Per-test cleanup removes bundles and roots; this removes what is left of the run's scratch space.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            Runtime.TryDelete(TempRoot);
+            Runtime.TryDelete(StateRoot);
+        };
+    }
+
     private static string CreateDir(string path)
     {
         Directory.CreateDirectory(path);

@@ -59,9 +59,11 @@ public sealed class CgroupV1Tests : ContainerTest
     [Fact]
     public void ThePidsLimitIsEnforced()
     {
-        var b = NewBundle().Pids(3);
-        var output = RunShell(b, "for i in 1 2 3 4 5; do sleep 1 & done 2>&1; wait; echo done");
-        Assert.Contains("can't fork", output);
+        var b = NewBundle().Pids(3).Shell("for i in 1 2 3 4 5; do sleep 1 & done; wait");
+        var id = NewId();
+        var r = Rt.Run(id, b);
+        Assert.Contains("can't fork", r.Stdout + r.Stderr);
+        AssertNothingLeaked(id, b);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class FailureTests : ContainerTest
         var id = NewId();
         Rt.Create(id, b).AssertSuccess();
         var pid = Rt.State(id)["pid"]!.GetValue<int>();
-        Rt.Create(id, b).AssertFailure($"container with id exists: {id}", exitCode: 1);
+        Rt.Create(id, b).AssertFailure("container with given ID already exists", exitCode: 1);
         Assert.Equal("created", Rt.Status(id));
         Assert.Equal(pid, Rt.State(id)["pid"]!.GetValue<int>());
         Rt.Delete(id, force: true).AssertSuccess();

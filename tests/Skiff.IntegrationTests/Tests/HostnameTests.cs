@@ -13,11 +13,18 @@ public sealed class HostnameTests : ContainerTest
         Assert.Equal("skiff-test-host\n", RunShell(b, "hostname"));
     }
 
-    [Fact]
+    [FactUnlessRunc11("runc 1.1 ignores the domainname field")]
     public void DomainnameIsSet()
     {
         var b = NewBundle().Edit(c => c["domainname"] = "example.org");
         Assert.Equal("example.org\n", RunShell(b, "cat /proc/sys/kernel/domainname"));
+    }
+
+    [Fact]
+    public void DomainnameViaSysctlIsSet()
+    {
+        var b = NewBundle().Sysctl("kernel.domainname", "sysctl.example");
+        Assert.Equal("sysctl.example\n", RunShell(b, "cat /proc/sys/kernel/domainname"));
     }
 
     [Fact]

@@ -42,8 +42,9 @@ public sealed class RootfsTests : ContainerTest
     [Fact]
     public void MaskedFilesReadEmpty()
     {
-        var b = NewBundle().MaskedPaths("/proc/kcore", "/proc/version");
-        var output = RunShell(b, "wc -c < /proc/kcore; wc -c < /proc/version");
+        // (this kernel has no /proc/kcore)
+        var b = NewBundle().MaskedPaths("/proc/version", "/proc/uptime");
+        var output = RunShell(b, "wc -c < /proc/version; wc -c < /proc/uptime");
         Assert.Equal("0\n0\n", output);
     }
 
@@ -75,7 +76,7 @@ public sealed class RootfsTests : ContainerTest
     [Fact]
     public void WithoutReadonlyPathsProcSysIsWritableInANewNetns()
     {
-        var b = NewBundle().ReadonlyPaths();
+        var b = NewBundle().ReadonlyPaths().Capabilities("CAP_NET_ADMIN", "CAP_SYS_ADMIN");
         Assert.Equal("1\n", RunShell(b, "echo 1 > /proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward"));
     }
 }

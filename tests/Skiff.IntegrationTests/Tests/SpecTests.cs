@@ -67,7 +67,7 @@ public sealed class SpecTests : ContainerTest
         try
         {
             File.WriteAllText(Path.Combine(dir, "config.json"), "{}");
-            Rt.Exec(["spec", "--bundle", dir], withRoot: false).AssertFailure("File config.json exists. Remove it first.");
+            Rt.Exec(["spec", "--bundle", dir], withRoot: false).AssertFailure("File config.json exists. Remove it first");
             Assert.Equal("{}", File.ReadAllText(Path.Combine(dir, "config.json")));
         }
         finally

@@ -93,9 +93,10 @@ public sealed class CgroupV1Tests : ContainerTest
     [Fact]
     public void TheCgroupsAreRemovedWhenRunReturns()
     {
-        var b = NewBundle("true").Memory(64L << 20).Pids(10);
+        var b = NewBundle("cat", "/proc/self/cgroup").Memory(64L << 20).Pids(10);
         var id = NewId();
-        Rt.Run(id, b).AssertSuccess();
+        var r = Rt.Run(id, b).AssertSuccess();
+        Assert.Contains(r.Stdout.Split('\n'), l => l.Contains(":pids:", StringComparison.Ordinal) && l.EndsWith("/" + id, StringComparison.Ordinal));
         AssertNothingLeaked(id, b);
     }
 

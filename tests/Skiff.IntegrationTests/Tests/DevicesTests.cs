@@ -42,6 +42,8 @@ public sealed class DevicesTests : ContainerTest
     {
         var output = RunShell(NewBundle(), "ls /dev");
         var entries = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        Assert.Contains("null", entries);
+        Assert.Contains("zero", entries);
         Assert.DoesNotContain("sda", entries);
         Assert.DoesNotContain("vda", entries);
         Assert.DoesNotContain("mem", entries);

@@ -32,7 +32,7 @@ public sealed class HostnameTests : ContainerTest
     {
         var host = File.ReadAllText("/proc/sys/kernel/hostname");
         var b = NewBundle().Hostname("other-name");
-        RunShell(b, "hostname");
+        Assert.Equal("other-name\n", RunShell(b, "hostname"));
         Assert.Equal(host, File.ReadAllText("/proc/sys/kernel/hostname"));
     }
 

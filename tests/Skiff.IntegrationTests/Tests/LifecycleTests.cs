@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>create / start / state (runc's create.bats, start_detached.bats, state.bats).</summary>
+public sealed class LifecycleTests : ContainerTest
+{
+    [Fact]
+    public void CreateStartStateGoesCreatedRunningStopped()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.Create(id, b).AssertSuccess();
+        var created = Rt.State(id);
+        Assert.Equal("created", created["status"]!.GetValue<string>());
+        var pid = created["pid"]!.GetValue<int>();
+        Assert.True(pid > 0);
+        Assert.True(HostProc.IsAlive(pid), "the init process of a created container is alive on the host");
+
+        Rt.Start(id).AssertSuccess();
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Rt.State(id)["pid"]!.GetValue<int>());
+        Assert.Contains("sleep", HostProc.Cmdline(pid));
+
+        Rt.Kill(id, "KILL").AssertSuccess();
+        Rt.WaitForStatus(id, "stopped");
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void ACreatedContainerHasNotRunItsProcessYet()
+    {
+        var b = ShellBundle("echo started");
+        var id = NewId();
+        var created = Rt.Create(id, b).AssertSuccess();
+        Thread.Sleep(300);
+        Assert.Equal("", created.Stdout);
+        Rt.Start(id).AssertSuccess();
+        Rt.WaitForStatus(id, "stopped");
+        Assert.Equal("started\n", created.Stdout);
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void StateHasTheOciFields()
+    {
+        var b = NewBundle("sleep", "100");
+        b.Config["annotations"] = new JsonObject { ["org.example.key"] = "value" };
+        var id = NewId();
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+        Rt.Create(id, b).AssertSuccess();
+        var s = Rt.State(id);
+        Assert.StartsWith("1.", s["ociVersion"]!.GetValue<string>());
+        Assert.Equal(id, s["id"]!.GetValue<string>());
+        Assert.Equal("created", s["status"]!.GetValue<string>());
+        Assert.Equal(b.Dir, s["bundle"]!.GetValue<string>());
+        Assert.Equal(b.RootfsPath, s["rootfs"]!.GetValue<string>());
+        var createdAt = DateTimeOffset.Parse(s["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(createdAt, before, DateTimeOffset.UtcNow.AddSeconds(5));
+        Assert.Equal("", s["owner"]!.GetValue<string>());
+        Assert.Equal("value", s["annotations"]!["org.example.key"]!.GetValue<string>());
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void CreateWritesThePidFile()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        var pidFile = Path.Combine(b.Dir, "ctr.pid");
+        Rt.Create(id, b, "--pid-file", pidFile).AssertSuccess();
+        var pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal(pid.ToString(), File.ReadAllText(pidFile));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void CreateAcceptsARelativePidFileAndBundle()
+    {
+        var b = NewBundle("sleep", "100").Save();
+        var id = NewId();
+        var r = Rt.Exec(["create", "--bundle", b.Dir, "--pid-file", Path.Combine(b.Dir, "p"), id]).AssertSuccess();
+        Assert.True(File.Exists(Path.Combine(b.Dir, "p")), r.Stderr);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void StatusBecomesStoppedWhenTheProcessExits()
+    {
+        var b = NewBundle("true");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        Rt.WaitForStatus(id, "stopped");
+        Assert.Equal(0, Rt.State(id)["pid"]!.GetValue<int>());
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void StartingARunningContainerFails()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        Rt.Start(id).AssertFailure("cannot start an already running container");
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void StartingAStoppedContainerFails()
+    {
+        var b = NewBundle("true");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        Rt.WaitForStatus(id, "stopped");
+        Rt.Start(id).AssertFailure("cannot start a container that has stopped");
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void StateWithoutAnIdFails()
+    {
+        var r = Rt.Exec("state");
+        r.AssertFailure("\"state\" requires exactly 1 argument(s)");
+    }
+}

@@ -1,0 +1,92 @@
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>Namespaces created, shared and joined, seen from the host's /proc/&lt;pid&gt;/ns.</summary>
+public sealed class NamespaceTests : ContainerTest
+{
+    private static readonly string[] s_created = ["pid", "net", "ipc", "uts", "mnt"];
+
+    [Fact]
+    public void TheDefaultNamespacesDifferFromTheHosts()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        var pid = Rt.State(id)["pid"]!.GetValue<int>();
+        foreach (var ns in s_created)
+        {
+            var mine = HostProc.Namespace(Environment.ProcessId, ns);
+            var theirs = HostProc.Namespace(pid, ns);
+            Assert.NotNull(theirs);
+            Assert.NotEqual(mine, theirs);
+        }
+        Assert.Equal(HostProc.Namespace(Environment.ProcessId, "user"), HostProc.Namespace(pid, "user"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void TheProcessIsPid1InsideItsPidNamespace()
+    {
+        Assert.Equal("1\n", RunShell(NewBundle(), "echo $$"));
+    }
+
+    [Fact]
+    public void OnlyTheContainersProcessesAreVisible()
+    {
+        // /proc belongs to the new pid namespace: sh is pid 1 and alone (echo is a builtin: no fork).
+        Assert.Equal("/proc/1\n", RunShell(NewBundle(), "echo /proc/[0-9]*"));
+    }
+
+    [Fact]
+    public void ANamespaceLeftOutIsTheHosts()
+    {
+        var b = NewBundle("sleep", "100").RemoveNamespace("network").RemoveNamespace("ipc");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        var pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal(HostProc.Namespace(Environment.ProcessId, "net"), HostProc.Namespace(pid, "net"));
+        Assert.Equal(HostProc.Namespace(Environment.ProcessId, "ipc"), HostProc.Namespace(pid, "ipc"));
+        Assert.NotEqual(HostProc.Namespace(Environment.ProcessId, "uts"), HostProc.Namespace(pid, "uts"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void ANamespacePathIsJoined()
+    {
+        var first = NewBundle("sleep", "100");
+        var a = NewId("a");
+        Rt.CreateAndStart(a, first);
+        var pidA = Rt.State(a)["pid"]!.GetValue<int>();
+
+        var second = NewBundle("sleep", "100")
+            .AddNamespace("network", $"/proc/{pidA}/ns/net")
+            .AddNamespace("uts", $"/proc/{pidA}/ns/uts");
+        second.Config.Remove("hostname");
+        var b = NewId("b");
+        Rt.CreateAndStart(b, second);
+        var pidB = Rt.State(b)["pid"]!.GetValue<int>();
+        Assert.Equal(HostProc.Namespace(pidA, "net"), HostProc.Namespace(pidB, "net"));
+        Assert.Equal(HostProc.Namespace(pidA, "uts"), HostProc.Namespace(pidB, "uts"));
+        Assert.NotEqual(HostProc.Namespace(pidA, "pid"), HostProc.Namespace(pidB, "pid"));
+
+        Rt.Delete(b, force: true).AssertSuccess();
+        Rt.Delete(a, force: true).AssertSuccess();
+        AssertNothingLeaked(a, first);
+        AssertNothingLeaked(b, second);
+    }
+
+    [Fact]
+    public void ACgroupNamespaceHidesTheHostPath()
+    {
+        var b = NewBundle().AddNamespace("cgroup");
+        var output = RunShell(b, "cat /proc/self/cgroup");
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.EndsWith(":/", line);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>`run` in the foreground (runc's run.bats / start_hello.bats).</summary>
+public sealed class RunTests : ContainerTest
+{
+    [Fact]
+    public void RunHelloPrintsOutputAndExitsZero()
+    {
+        var b = ShellBundle("echo hello from the container");
+        var id = NewId();
+        var r = Rt.Run(id, b).AssertSuccess();
+        Assert.Equal("hello from the container\n", r.Stdout);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunExitsWithTheContainersStatus()
+    {
+        var b = ShellBundle("exit 3");
+        var id = NewId();
+        var r = Rt.Run(id, b);
+        Assert.Equal(3, r.ExitCode);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunOfAProcessKilledBySigkillExits137()
+    {
+        // Without a pid namespace sh is not an init, so it can SIGKILL itself.
+        var b = ShellBundle("kill -9 $$").RemoveNamespace("pid");
+        var id = NewId();
+        var r = Rt.Run(id, b);
+        Assert.Equal(137, r.ExitCode);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public async Task RunOfAContainerKilledFromOutsideExits137()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        var run = RunInBackground(id, b);
+        Rt.Kill(id, "KILL").AssertSuccess();
+        var r = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(137, r.ExitCode);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public async Task RunExitsWith128PlusTheSignalThatKilledTheProcess()
+    {
+        // A pid-namespace init ignores SIGTERM without a handler, so this runs in the host pid namespace.
+        var b = NewBundle("sleep", "100").RemoveNamespace("pid");
+        var id = NewId();
+        var run = RunInBackground(id, b);
+        Rt.Kill(id).AssertSuccess();
+        var r = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(143, r.ExitCode);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunPassesStdinThrough()
+    {
+        var b = NewBundle("cat");
+        var id = NewId();
+        var r = Rt.Exec(["run", "-b", b.Save().Dir, id], stdin: "piped input\n").AssertSuccess();
+        Assert.Equal("piped input\n", r.Stdout);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunWritesStderrSeparately()
+    {
+        var b = ShellBundle("echo out; echo err >&2");
+        var id = NewId();
+        var r = Rt.Run(id, b).AssertSuccess();
+        Assert.Equal("out\n", r.Stdout);
+        Assert.Contains("err\n", r.Stderr);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunDetachedLeavesTheContainerRunningAndDeleteRemovesIt()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.Run(id, b, "--detach").AssertSuccess();
+        Assert.Equal("running", Rt.Status(id));
+        Rt.Kill(id, "KILL").AssertSuccess();
+        Rt.WaitForStatus(id, "stopped");
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunWithPidFileWritesTheInitPid()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        var pidFile = Path.Combine(b.Dir, "pid");
+        Rt.Run(id, b, "--detach", "--pid-file", pidFile).AssertSuccess();
+        var state = Rt.State(id);
+        Assert.Equal(state["pid"]!.GetValue<int>().ToString(), File.ReadAllText(pidFile));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void RunRemovesTheStateAfterTheContainerExits()
+    {
+        var b = NewBundle("true");
+        var id = NewId();
+        Rt.Run(id, b).AssertSuccess();
+        Rt.StateRaw(id).AssertFailure("container does not exist");
+        AssertNothingLeaked(id, b);
+    }
+}

@@ -10,11 +10,10 @@ namespace Skiff.LibContainer.Init;
 /// </summary>
 internal static class SetnsInit
 {
-    private const int PR_SET_NO_NEW_PRIVS = 38;
-
     public static void Run(InitConfig cfg, SyncSocket sync, int consoleFd)
     {
         var proc = cfg.Process;
+        using var seccomp = ProcessFinal.CompileSeccomp(cfg.Spec);
         if (cfg.CreateConsole)
         {
             if (consoleFd < 0) throw new ContainerException("terminal requested but no console socket was passed");
@@ -28,17 +27,7 @@ internal static class SetnsInit
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
 
-        Identity.Apply(proc.User, env);
-        Capabilities.Apply(proc.Capabilities);
-        if (!string.IsNullOrEmpty(proc.Cwd))
-        {
-            Errno e = Check.Try(Libc.chdir(proc.Cwd));
-            if (e != Errno.OK)
-                throw new ContainerException($"chdir to cwd (\"{proc.Cwd}\") set in config.json failed", new SyscallException("chdir", e, proc.Cwd));
-        }
-        if (proc.NoNewPrivileges)
-            Check.Rc(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
-        sync.Dispose();
+        ProcessFinal.Run(cfg, sync, seccomp, env);
         Log.Close();
         FinalExec.Exec(path, args, env, cfg.PreserveFds);
     }

@@ -13,7 +13,6 @@ namespace Skiff.LibContainer.Init;
 /// </summary>
 internal static class StandardInit
 {
-    private const int PR_SET_NO_NEW_PRIVS = 38;
     private const long SYS_keyctl = 250;
     private const int KEYCTL_JOIN_SESSION_KEYRING = 1;
 
@@ -24,6 +23,9 @@ internal static class StandardInit
         bool newMnt = cfg.NewNamespaces.Contains("mount");
 
         if (cfg.NewNamespaces.Contains("network")) Network.LoopbackUp();
+        // read what we need from the host before the root switch hides it
+        Capabilities.KernelLastCap();
+        using var seccomp = ProcessFinal.CompileSeccomp(spec);
 
         void HooksSync()
         {
@@ -58,15 +60,8 @@ internal static class StandardInit
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
 
-        bool cwdDone = TryChdir(proc.Cwd, retryLater: true);
-        Identity.Apply(proc.User, env);
-        Capabilities.Apply(proc.Capabilities);
-        if (!cwdDone) TryChdir(proc.Cwd, retryLater: false);
-        if (proc.NoNewPrivileges)
-            Check.Rc(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
-
+        ProcessFinal.Run(cfg, sync, seccomp, env);
         // the parent stops reading once the sync socket and the log pipe close
-        sync.Dispose();
         Log.Close();
 
         if (fifoFd >= 0) WaitForStart(fifoFd);
@@ -84,16 +79,6 @@ internal static class StandardInit
         Bundle = cfg.Bundle,
         Annotations = cfg.Spec.Annotations,
     };
-
-    /// <summary>chdir to process.cwd; before the uid switch a permission error is retried after it (as runc).</summary>
-    private static bool TryChdir(string cwd, bool retryLater)
-    {
-        if (string.IsNullOrEmpty(cwd)) return true;
-        Errno e = Check.Try(Libc.chdir(cwd));
-        if (e == Errno.OK) return true;
-        if (retryLater && e == Errno.EACCES) return false;
-        throw new ContainerException($"chdir to cwd (\"{cwd}\") set in config.json failed", new SyscallException("chdir", e, cwd));
-    }
 
     /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
     private static void WaitForStart(int fifoFd)

@@ -126,6 +126,32 @@ internal abstract class ParentProcess
         if (_config.Process.Rlimits is { Count: > 0 } rl) Rlimits.Set(Pid, rl);
     }
 
+    /// <summary>
+    /// procSeccomp: copies the child's notify fd (pidfd_getfd) and sends it with the OCI ContainerProcessState to
+    /// the agent listening at listenerPath (runc's sendContainerProcessState).
+    /// </summary>
+    private void OnSeccomp(string? fdText)
+    {
+        if (!int.TryParse(fdText, out int childFd)) throw new ContainerException($"bad seccomp fd in procSeccomp: {fdText}");
+        var seccomp = _config.Spec.Linux?.Seccomp;
+        if (string.IsNullOrEmpty(seccomp?.ListenerPath))
+            throw new ContainerException("listenerPath is not set");
+        using var pidfd = Libc.PidfdOpen(Pid);
+        using var notifyFd = Libc.PidfdGetfd(pidfd, childFd);
+        byte[] json = Seccomp.SeccompAgentProtocol.ContainerProcessState(_config.Spec.OciVersion,
+            [Seccomp.SeccompAgentProtocol.SeccompFdName], Pid, seccomp.ListenerMetadata,
+            OciState(_config.IsSetns ? "running" : "creating"));
+        try
+        {
+            using var conn = Libc.ConnectUnix(seccomp.ListenerPath);
+            Libc.SendWithFds(conn, json, [notifyFd.Fd]);
+        }
+        catch (SyscallException ex)
+        {
+            throw new ContainerException("failed to connect with seccomp agent specified in the seccomp profile", ex);
+        }
+    }
+
     private ulong SafeOomCount()
     {
         try { return _cgroup.OomKillCount(); }
@@ -203,6 +229,10 @@ internal abstract class ParentProcess
                 case SyncType.procReady:
                     OnReady();
                     sync.Send(SyncType.procRun);
+                    break;
+                case SyncType.procSeccomp:
+                    OnSeccomp(msg.Message);
+                    sync.Send(SyncType.procSeccompDone);
                     break;
                 default:
                     throw new ContainerException($"sync message {msg.Type} is not supported yet");

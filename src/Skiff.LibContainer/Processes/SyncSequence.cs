@@ -3,8 +3,8 @@ namespace Skiff.LibContainer.Processes;
 /// <summary>
 /// The order the parent accepts messages in (youki encodes it as a type; runc panics on surprises). An
 /// unexpected message is an error naming the message and the state, never a crash.
-/// Init: procHooks → procReady → EOF. Setns: procReady → EOF. procSeccomp and procMountPlease may come
-/// before procReady (they are answered in place and do not move the sequence).
+/// Init: procHooks → procReady → EOF. Setns: procReady → EOF. procMountPlease may come before procHooks,
+/// procSeccomp after procHooks (seccomp is loaded after procRun); both are answered in place.
 /// </summary>
 public sealed class SyncSequence
 {
@@ -20,7 +20,8 @@ public sealed class SyncSequence
         Stage next = (Current, type) switch
         {
             (Stage.WaitHooks, SyncType.procHooks) => Stage.WaitReady,
-            (Stage.WaitHooks or Stage.WaitReady, SyncType.procSeccomp or SyncType.procMountPlease) => Current,
+            (Stage.WaitHooks, SyncType.procMountPlease) => Current,
+            (Stage.WaitReady or Stage.WaitClose, SyncType.procSeccomp) => Current,
             (Stage.WaitReady, SyncType.procReady) => Stage.WaitClose,
             _ => throw new ContainerException($"unexpected sync message {type} in state {Current}"),
         };

@@ -138,7 +138,7 @@ public sealed class IntelRdtManager
 
     private SafeFd OpenForWrite(string path, string context)
     {
-        try { return Libc.Open(path, Libc.O_WRONLY); }
+        try { return Libc.Open(path, Libc.O_WRONLY | Libc.O_TRUNC); }
         catch (SyscallException e) { throw LastCmdError(new IntelRdtException(context, e)); }
     }
 

@@ -19,7 +19,7 @@ internal static class CgroupFiles
     public static Errno TryWrite(string dir, string file, string data, out Exception? error)
     {
         string path = Path.Combine(dir, file);
-        int fd = Eintr.Retry(() => Libc.open(path, Libc.O_WRONLY | Libc.O_CLOEXEC, 0));
+        int fd = Eintr.Retry(() => Libc.open(path, Libc.O_WRONLY | Libc.O_TRUNC | Libc.O_CLOEXEC, 0));
         if (fd < 0)
         {
             Errno oe = Check.LastErrno;

@@ -1,5 +1,3 @@
-using Microsoft.Win32.SafeHandles;
-
 namespace Skiff.Cli;
 
 internal static class Program
@@ -10,10 +8,8 @@ internal static class Program
         if (args.Length == 1 && args[0] == "init") return Skiff.LibContainer.Init.InitEntry.Run();
 
         App.ProgramName = ProgramName();
-        using var stdout = new StreamWriter(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1));
-        using var stderr = new StreamWriter(new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1));
-        stdout.AutoFlush = true;
-        stderr.AutoFlush = true;
+        using var stdout = new FdWriter(1);
+        using var stderr = new FdWriter(2);
         return App.Run(args, stdout, stderr);
     }
 

@@ -65,7 +65,7 @@ public class StateJsonTests
         // runc list's layout: minwidth 12, padding 3, last column not padded.
         string expected =
             "ID          PID         STATUS      BUNDLE      CREATED" + new string(' ', 24) + "OWNER\n" +
-            "test1       6869        created     /tmp/rb     2026-11-29T01:18:29.2729093Z     root\n";
+            "test1       6869        created     /tmp/rb     2026-11-29T01:18:29.2729093Z   root\n";
         Assert.Equal(expected, StateJson.Table([Sample(owner: "root")]));
     }
 

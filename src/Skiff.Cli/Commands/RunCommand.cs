@@ -29,7 +29,9 @@ internal sealed class RunCommand : Command
         Launcher.CreateFlags[0], Launcher.CreateFlags[1],
         Flag.Bool("detach", "detach from the container's process", "d"),
         Flag.Bool("keep", "do not delete the container after it exits"),
-        Launcher.CreateFlags[2], Launcher.CreateFlags[3], Launcher.CreateFlags[4], Launcher.CreateFlags[5],
+        Launcher.CreateFlags[2],
+        Flag.Bool("no-subreaper", "disable the use of the subreaper used to reap reparented processes"),
+        Launcher.CreateFlags[3], Launcher.CreateFlags[4], Launcher.CreateFlags[5],
     ];
 
     public override int Run(Invocation inv)

@@ -4,7 +4,29 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        Console.Out.WriteLine("skiff");
-        return 0;
+        // The container's init must not touch System.Console or the CLI machinery: dispatch it first.
+        if (args.Length == 1 && args[0] == "init") return Skiff.LibContainer.Init.InitEntry.Run();
+
+        App.ProgramName = ProgramName();
+        using var stdout = new FdWriter(1);
+        using var stderr = new FdWriter(2);
+        return App.Run(args, stdout, stderr);
+    }
+
+    // os.Args[0] as runc uses it in "runc: \"create\" requires ..." (argv[0] of this process).
+    private static string ProgramName()
+    {
+        try
+        {
+            byte[] cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            int end = Array.IndexOf(cmdline, (byte)0);
+            string argv0 = System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
+            // Under `dotnet skiff.dll` argv[0] is the host; use our own name then.
+            return argv0.Length == 0 || Path.GetFileName(argv0) == "dotnet" ? App.Name : argv0;
+        }
+        catch (IOException)
+        {
+            return App.Name;
+        }
     }
 }

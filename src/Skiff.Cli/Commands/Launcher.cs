@@ -1,0 +1,68 @@
+using Skiff.LibContainer;
+using Skiff.LibContainer.Configs;
+using Skiff.Linux;
+using Skiff.Cli.CommandLine;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.Cli.Commands;
+
+/// <summary>
+/// runc's startContainer (utils_linux.go) for `create` and `run`: pid-file made absolute, chdir into the
+/// bundle (hooks inherit it as their cwd, as in runc), spec loaded and validated, the id checked, then the
+/// terminal/console-socket sanity check, all before the container API is called.
+/// </summary>
+internal static class Launcher
+{
+    public static readonly Flag[] CreateFlags =
+    [
+        Flag.Str("bundle", "path to the root of the bundle directory, defaults to the current directory", null, "b"),
+        Flag.Str("console-socket", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
+        Flag.Str("pid-file", "specify the file to write the process id to"),
+        Flag.Bool("no-pivot", "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk"),
+        Flag.Bool("no-new-keyring", "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key"),
+        Flag.Int("preserve-fds", "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"),
+    ];
+
+    public static CreateOptions Prepare(Invocation inv, bool run)
+    {
+        string? pidFile = inv.Args.String("pid-file");
+        if (!string.IsNullOrEmpty(pidFile)) pidFile = Path.GetFullPath(pidFile);
+        string bundle = inv.Args.String("bundle") ?? "";
+        if (bundle.Length > 0) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
+        bundle = Directory.GetCurrentDirectory();
+
+        Spec spec = SpecLoader.Load(bundle);
+        string id = ContainerId.Require(inv.Args.Arg(0));
+        Validate.Spec(spec, inv.Global.SystemdCgroup);
+
+        string? consoleSocket = inv.Args.String("console-socket");
+        if (string.IsNullOrEmpty(consoleSocket)) consoleSocket = null;
+        else consoleSocket = Path.GetFullPath(consoleSocket, bundle);
+        bool detach = !run || inv.Args.Bool("detach");
+        CheckTerminal(detach, spec.Process!.Terminal, consoleSocket);
+
+        return new CreateOptions
+        {
+            Root = inv.Global.Root,
+            Id = id,
+            Bundle = bundle,
+            PidFile = pidFile,
+            ConsoleSocket = consoleSocket,
+            NoPivot = inv.Args.Bool("no-pivot"),
+            NoNewKeyring = inv.Args.Bool("no-new-keyring"),
+            PreserveFds = inv.Args.Int("preserve-fds"),
+            SystemdCgroup = inv.Global.SystemdCgroup,
+            Detach = run && inv.Args.Bool("detach"),
+            Keep = run && inv.Args.Bool("keep"),
+        };
+    }
+
+    /// <summary>runc's runner.checkTerminal.</summary>
+    public static void CheckTerminal(bool detach, bool terminal, string? consoleSocket)
+    {
+        if (detach && terminal && consoleSocket is null)
+            throw new ContainerException($"cannot allocate tty if {App.Name} will detach without setting console socket");
+        if ((!detach || !terminal) && consoleSocket is not null)
+            throw new ContainerException($"cannot use console socket if {App.Name} will not detach or allocate tty");
+    }
+}

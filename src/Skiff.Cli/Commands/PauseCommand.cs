@@ -1,0 +1,15 @@
+namespace Skiff.Cli.Commands;
+
+internal sealed class PauseCommand : NotImplementedCommand
+{
+    public override string Name => "pause";
+    public override string Usage => "pause suspends all processes inside the container";
+    public override string ArgsUsage => """
+        <container-id>
+
+        Where "<container-id>" is the name for the instance of the container to be
+        paused. 
+        """;
+    public override string Description => "The pause command suspends all processes in the instance of the container.\n\nUse skiff list to identify instances of containers and their current status.";
+    protected override int ExpectedArgs => 1;
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Skiff.LibContainer;
+
+namespace Skiff.Cli.Commands;
+
+/// <summary>runc's parseSignal: a number as is, else a name (any case, with or without "SIG") from
+/// golang.org/x/sys/unix's Linux signal table, which has exactly one name per signal 1..31 (no SIGIOT,
+/// SIGCLD, SIGPOLL aliases, no real-time names).</summary>
+internal static class Signals
+{
+    private static readonly string[] s_names =
+    [
+        "", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+        "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+        "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+        "SIGSYS",
+    ];
+
+    public static int Parse(string raw)
+    {
+        // strconv.Atoi: optional sign, decimal digits; any value passes (the kernel rejects bad ones).
+        if (int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)) return n;
+        string sig = raw.ToUpperInvariant();
+        if (!sig.StartsWith("SIG", StringComparison.Ordinal)) sig = "SIG" + sig;
+        for (int i = 1; i < s_names.Length; i++)
+            if (s_names[i] == sig) return i;
+        throw new ContainerException($"unknown signal \"{GoQuote(raw)}\"");
+    }
+
+    public static string Name(int signal) => signal > 0 && signal < s_names.Length ? s_names[signal] : "";
+
+    // %q for the printable ASCII case; other characters are escaped as Go would (\xNN / \uNNNN).
+    internal static string GoQuote(string s)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\r': sb.Append("\\r"); break;
+                default:
+                    if (c < 0x20 || c == 0x7f) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
+}

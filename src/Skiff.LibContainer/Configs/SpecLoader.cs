@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Skiff.Linux;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.LibContainer.Configs;
+
+/// <summary>Reads bundle/config.json as runc's loadSpec does, with its error texts.</summary>
+public static class SpecLoader
+{
+    /// <summary>The spec file name inside a bundle.</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>
+    /// Loads and checks <paramref name="bundle"/>/config.json: "JSON specification file config.json not found";
+    /// malformed JSON gives the parser's message ("EOF" for an empty file, as Go); then runc's
+    /// validateProcessSpec. root.path is made absolute relative to the bundle (runc chdirs into it).
+    /// </summary>
+    public static Spec Load(string bundle)
+    {
+        string path = Path.Combine(bundle, ConfigFile);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException) { throw new ContainerException($"JSON specification file {ConfigFile} not found"); }
+        catch (DirectoryNotFoundException) { throw new ContainerException($"JSON specification file {ConfigFile} not found"); }
+        catch (UnauthorizedAccessException) { throw new SyscallException("open", Errno.EACCES, ConfigFile); }
+        Spec spec = Parse(data);
+        ValidateProcess(spec.Process);
+        if (spec.Root is { Path.Length: > 0 } root && !Path.IsPathRooted(root.Path))
+            root.Path = DefaultSpec.CleanPath(Path.Combine(Path.GetFullPath(bundle), root.Path));
+        return spec;
+    }
+
+    /// <summary>Parses config.json bytes (no validation).</summary>
+    public static Spec Parse(ReadOnlySpan<byte> data)
+    {
+        bool blank = true;
+        foreach (byte b in data)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')) { blank = false; break; }
+        if (blank) throw new ContainerException("EOF");
+        try
+        {
+            // JSON "null" decodes to an empty spec in Go (the process check then reports it).
+            return JsonSerializer.Deserialize(data, SpecJsonContext.Default.Spec) ?? new Spec();
+        }
+        catch (JsonException ex)
+        {
+            throw new ContainerException(ex.Message);
+        }
+    }
+
+    /// <summary>runc's validateProcessSpec (utils.go).</summary>
+    public static void ValidateProcess(Process? process)
+    {
+        if (process is null) throw new ContainerException("process property must not be empty");
+        if (string.IsNullOrEmpty(process.Cwd)) throw new ContainerException("Cwd property must not be empty");
+        if (!process.Cwd.StartsWith('/')) throw new ContainerException("Cwd must be an absolute path");
+        if (process.Args is null || process.Args.Count == 0) throw new ContainerException("args must not be empty");
+        if (!string.IsNullOrEmpty(process.SelinuxLabel) && !File.Exists("/sys/fs/selinux/enforce"))
+            throw new ContainerException("selinux label is specified in config, but selinux is disabled or not supported");
+    }
+}

@@ -1,0 +1,144 @@
+using Skiff.Linux;
+using Skiff.Linux.Logging;
+using Skiff.RuntimeSpec;
+using SpecLinux = Skiff.RuntimeSpec.Linux;
+
+namespace Skiff.LibContainer.Configs;
+
+/// <summary>
+/// The checks runc makes between loading a spec and creating the container: specconv's namespace and
+/// cgroupsPath checks, then libcontainer/configs/validate's (rootfs, uts, security, namespaces, sysctl,
+/// mounts), with runc's messages.
+/// </summary>
+public static class Validate
+{
+    /// <summary>Namespace types of the spec and whether runc knows them.</summary>
+    public static readonly IReadOnlyList<string> NamespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
+
+    /// <summary>Runs every check; throws <see cref="ContainerException"/> with runc's text on the first failure.</summary>
+    public static void Spec(Spec spec, bool systemdCgroup, string procRoot = "/proc")
+    {
+        var linux = spec.Linux;
+        var namespaces = Namespaces(linux);
+        CgroupsPath(linux?.CgroupsPath, systemdCgroup);
+        Rootfs(spec.Root?.Path ?? "");
+        if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Contains("uts"))
+            throw new ContainerException("unable to set hostname without a private UTS namespace");
+        if (!string.IsNullOrEmpty(spec.Domainname) && !namespaces.Contains("uts"))
+            throw new ContainerException("unable to set domainname without a private UTS namespace");
+        if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !namespaces.Contains("mount"))
+            throw new ContainerException("unable to restrict sys entries without a private MNT namespace");
+        KernelNamespaces(linux, namespaces, procRoot);
+        Sysctl(linux?.Sysctl, namespaces);
+        Mounts(spec.Mounts);
+    }
+
+    /// <summary>specconv: every type known (`namespace {"foo" ""} does not exist`), none twice.</summary>
+    public static HashSet<string> Namespaces(SpecLinux? linux)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ns in linux?.Namespaces ?? [])
+        {
+            string shown = "{\"" + ns.Type + "\" \"" + (ns.Path ?? "") + "\"}";
+            if (!NamespaceTypes.Contains(ns.Type)) throw new ContainerException($"namespace {shown} does not exist");
+            if (!seen.Add(ns.Type)) throw new ContainerException($"malformed spec file: duplicated ns {shown}");
+        }
+        return seen;
+    }
+
+    /// <summary>With systemd cgroups, cgroupsPath must be "slice:prefix:name".</summary>
+    public static void CgroupsPath(string? path, bool systemd)
+    {
+        if (!systemd || string.IsNullOrEmpty(path)) return;
+        if (path.Split(':').Length != 3)
+            throw new ContainerException($"expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"{path}\" instead");
+    }
+
+    /// <summary>The rootfs must exist and be an absolute, symlink-free path ("invalid rootfs: ...").</summary>
+    public static void Rootfs(string rootfs)
+    {
+        if (!File.Exists(rootfs) && !Directory.Exists(rootfs))
+            throw new ContainerException("invalid rootfs", new SyscallException("stat", Errno.ENOENT, rootfs));
+        string? real;
+        try { real = EvalSymlinks(DefaultSpec.CleanPath(Path.GetFullPath(rootfs)), 0); }
+        catch (IOException ex) { throw new ContainerException("invalid rootfs", ex); }
+        if (DefaultSpec.CleanPath(rootfs) != real)
+            throw new ContainerException("invalid rootfs: not an absolute path, or a symlink");
+    }
+
+    /// <summary>Go's filepath.EvalSymlinks for a clean absolute path.</summary>
+    internal static string EvalSymlinks(string path, int depth)
+    {
+        if (depth > 255) throw new IOException("EvalSymlinks: too many links");
+        string cur = "/";
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string next = cur == "/" ? "/" + parts[i] : cur + "/" + parts[i];
+            string? target = new FileInfo(next).LinkTarget;
+            if (target is not null)
+            {
+                string baseDir = target.StartsWith('/') ? target : cur + "/" + target;
+                string rest = string.Join('/', parts[(i + 1)..]);
+                return EvalSymlinks(DefaultSpec.CleanPath(rest.Length > 0 ? baseDir + "/" + rest : baseDir), depth + 1);
+            }
+            cur = next;
+        }
+        return cur;
+    }
+
+    /// <summary>Namespaces the kernel lacks; time offsets need a time namespace.</summary>
+    public static void KernelNamespaces(SpecLinux? linux, HashSet<string> namespaces, string procRoot)
+    {
+        if (namespaces.Contains("user") && !File.Exists(procRoot + "/self/ns/user"))
+            throw new ContainerException("user namespaces aren't enabled in the kernel");
+        if (namespaces.Contains("cgroup") && !File.Exists(procRoot + "/self/ns/cgroup"))
+            throw new ContainerException("cgroup namespaces aren't enabled in the kernel");
+        if (namespaces.Contains("time") && !File.Exists(procRoot + "/self/ns/time"))
+            throw new ContainerException("time namespaces aren't enabled in the kernel");
+        if (linux?.TimeOffsets is { Count: > 0 } && !namespaces.Contains("time"))
+            throw new ContainerException("time namespace offsets specified, but time namespace isn't enabled in the config");
+    }
+
+    private static readonly HashSet<string> s_ipcSysctls =
+    [
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+        "kernel.shmmni", "kernel.shm_rmid_forced",
+    ];
+
+    /// <summary>Only namespaced sysctls, each with its namespace unshared.</summary>
+    public static void Sysctl(Dictionary<string, string>? sysctl, HashSet<string> namespaces)
+    {
+        if (sysctl is null) return;
+        foreach (string key in sysctl.Keys.Order(StringComparer.Ordinal))
+        {
+            string s = key.Replace('/', '.');
+            if (s_ipcSysctls.Contains(s) || s.StartsWith("fs.mqueue.", StringComparison.Ordinal))
+            {
+                if (namespaces.Contains("ipc")) continue;
+                throw new ContainerException($"sysctl \"{key}\" is not allowed in the hosts ipc namespace");
+            }
+            if (s.StartsWith("net.", StringComparison.Ordinal))
+            {
+                if (namespaces.Contains("network")) continue;
+                throw new ContainerException($"sysctl \"{key}\" not allowed in host network namespace");
+            }
+            if (s == "kernel.hostname")
+                throw new ContainerException($"sysctl \"{key}\" is not allowed as it conflicts with the OCI \"hostname\" field");
+            if (s == "kernel.domainname")
+            {
+                if (namespaces.Contains("uts")) continue;
+                throw new ContainerException($"sysctl \"{key}\" is not allowed in the hosts uts namespace");
+            }
+            throw new ContainerException($"sysctl \"{key}\" is not in a separate kernel namespace");
+        }
+    }
+
+    /// <summary>Relative mount destinations are only warned about (runc 1.1/1.2).</summary>
+    public static void Mounts(List<Mount>? mounts)
+    {
+        foreach (var m in mounts ?? [])
+            if (!m.Destination.StartsWith('/'))
+                Log.Warn($"mount destination {m.Destination} is not absolute. Support for non-absolute mount destinations will be removed in a future release.");
+    }
+}

@@ -16,16 +16,12 @@ public sealed partial class Container
     private static Container Create(CreateOptions o, SafeFd? runConsole)
     {
         Ids.Validate(o.Id);
-        var spec = SpecLoader.Load(o.Bundle);
+        var spec = o.Spec ?? LoadSpec(o);
         var process = spec.Process!;
-        if (process.Terminal && o.ConsoleSocket is null && runConsole is null)
-            throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
-        if (!process.Terminal && o.ConsoleSocket is not null)
-            throw new ContainerException("cannot use console socket if skiff will not detach or allocate tty");
 
-        MkdirAll(o.Root, 0711);
+        MkdirAll(o.Root, 0x1C9 /* 0711 */);
         string stateDir = Path.Combine(o.Root, o.Id);
-        Errno mk = Check.Try(Libc.mkdir(stateDir, 0711));
+        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
         if (mk == Errno.EEXIST) throw new ContainerException($"container with id exists: {o.Id}");
         if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
 
@@ -33,10 +29,12 @@ public sealed partial class Container
         rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
         using var dirLock = StateLock.Acquire(stateDir);
         string fifoPath = Path.Combine(stateDir, FifoName);
-        Check.Rc(Libc.mkfifo(fifoPath, 0622), "mkfifo", fifoPath);
-        Check.Rc(Libc.chmod(fifoPath, 0622), "chmod", fifoPath);
+        Check.Rc(Libc.mkfifo(fifoPath, 0x192 /* 0622 */), "mkfifo", fifoPath);
+        Check.Rc(Libc.chmod(fifoPath, 0x192 /* 0622 */), "chmod", fifoPath);
         using var fifo = Libc.Open(fifoPath, Libc.O_PATH);
 
+        var linux = spec.Linux ??= new RuntimeSpec.Linux();
+        (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
         var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: false);
         rb.Add("destroy cgroup", cgroup.Destroy);
 
@@ -91,11 +89,18 @@ public sealed partial class Container
         return container;
     }
 
+    private static RuntimeSpec.Spec LoadSpec(CreateOptions o)
+    {
+        var spec = SpecLoader.Load(o.Bundle);
+        Configs.Validate.Spec(spec, o.SystemdCgroup);
+        return spec;
+    }
+
     private static void MkdirAll(string dir, uint mode)
     {
         if (Directory.Exists(dir)) return;
         string? parent = Path.GetDirectoryName(dir);
-        if (parent is not null && parent != dir) MkdirAll(parent, 0755);
+        if (parent is not null && parent != dir) MkdirAll(parent, 0x1ED /* 0755 */);
         Errno e = Check.Try(Libc.mkdir(dir, mode));
         if (e is not (Errno.OK or Errno.EEXIST)) throw new SyscallException("mkdir", e, dir);
     }
@@ -110,7 +115,7 @@ public sealed partial class Container
     private static void WritePidFile(string path, int pid)
     {
         string full = Path.GetFullPath(path);
-        AtomicFile.Write(full, System.Text.Encoding.ASCII.GetBytes(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0644);
+        AtomicFile.Write(full, System.Text.Encoding.ASCII.GetBytes(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0x1A4 /* 0644 */);
     }
 
     /// <summary>`start`: lets init exec the user process (it waits on the exec fifo); runs poststart hooks.</summary>

@@ -17,7 +17,8 @@ public sealed partial class Container
     public static int Run(CreateOptions o)
     {
         SafeFd? ourEnd = null, theirEnd = null;
-        if (!o.Detach && o.ConsoleSocket is null && SpecLoader.Load(o.Bundle).Process?.Terminal == true)
+        o.Spec ??= LoadSpec(o);
+        if (!o.Detach && o.ConsoleSocket is null && o.Spec.Process?.Terminal == true)
             (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
         Container c;
         try

@@ -137,7 +137,7 @@ public sealed partial class Container
     private void SaveState()
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(_state, SkiffJsonContext.Default.ContainerState);
-        AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0600);
+        AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
     }
 
     private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths);

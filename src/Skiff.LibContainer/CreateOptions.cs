@@ -16,6 +16,8 @@ public sealed class CreateOptions
     public bool SystemdCgroup { get; set; }
     /// <summary>run only: return at once after start (-d).</summary>
     public bool Detach { get; set; }
+    /// <summary>The loaded and validated spec, when the caller already has it (else it is read from the bundle).</summary>
+    public RuntimeSpec.Spec? Spec { get; set; }
     /// <summary>run only: do not delete the container after it exits.</summary>
     public bool Keep { get; set; }
 }

@@ -54,6 +54,7 @@ internal static class Launcher
             SystemdCgroup = inv.Global.SystemdCgroup,
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
+            Spec = spec,
         };
     }
 

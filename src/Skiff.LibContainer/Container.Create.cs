@@ -22,7 +22,7 @@ public sealed partial class Container
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
         string stateDir = Path.Combine(o.Root, o.Id);
         Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
-        if (mk == Errno.EEXIST) throw new ContainerException($"container with id exists: {o.Id}");
+        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
         if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
 
         using var rb = new Rollback();

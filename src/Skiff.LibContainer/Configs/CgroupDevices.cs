@@ -3,9 +3,9 @@ using Skiff.RuntimeSpec;
 namespace Skiff.LibContainer.Configs;
 
 /// <summary>
-/// The device cgroup rules a container gets (runc's specconv): the spec's resources.devices, then an allow rule
-/// for every device in linux.devices, then runc's default allowed devices (null, zero, full, random, urandom,
-/// tty, ptmx and /dev/pts, tun, and mknod of any device).
+/// The device cgroup rules a container gets (runc's specconv): the spec's resources.devices, then runc's default
+/// allowed devices (null, zero, full, random, urandom, tty, ptmx and /dev/pts, tun, and mknod of any device).
+/// Devices listed in linux.devices are created in /dev but, as in runc, not allowed unless a rule says so.
 /// </summary>
 internal static class CgroupDevices
 {
@@ -27,8 +27,6 @@ internal static class CgroupDevices
     public static List<LinuxDeviceCgroup> Effective(Spec spec)
     {
         var rules = new List<LinuxDeviceCgroup>(spec.Linux?.Resources?.Devices ?? []);
-        foreach (var d in spec.Linux?.Devices ?? [])
-            rules.Add(new LinuxDeviceCgroup { Allow = true, Type = d.Type == "u" ? "c" : d.Type, Major = d.Major, Minor = d.Minor, Access = "rwm" });
         foreach (var (type, major, minor, access) in Defaults)
             rules.Add(new LinuxDeviceCgroup { Allow = true, Type = type, Major = major, Minor = minor, Access = access });
         return rules;

@@ -32,7 +32,7 @@ internal static class StandardInit
             sync.Send(SyncType.procHooks);
             sync.Expect(SyncType.procHooksDone);
             if (spec.Hooks?.CreateContainer is { Count: > 0 } hooks)
-                HookRunner.Run("createContainer", hooks, State(cfg, "created"));
+                HookRunner.Run("createContainer", hooks, State(cfg, "creating"));
         }
 
         if (newMnt) Rootfs.Prepare(cfg, HooksSync);

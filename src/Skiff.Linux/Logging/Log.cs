@@ -72,8 +72,7 @@ public static class Log
     /// <summary>One formatted line, newline included.</summary>
     public static byte[] Format(LogLevel level, string msg, DateTimeOffset time, bool json)
     {
-        string ts = time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
-        if (time.Offset == TimeSpan.Zero) ts = time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture) + "Z";
+        string ts = Rfc3339(time);
         var buf = new ArrayBufferWriter<byte>(128 + msg.Length);
         if (json)
         {
@@ -93,6 +92,15 @@ public static class Log
         AppendQuoted(sb, msg);
         sb.Append('\n');
         return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Go's time.RFC3339 (whole seconds, "Z" for a zero offset), as logrus writes it.</summary>
+    public static string Rfc3339(DateTimeOffset t)
+    {
+        string s = t.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        if (t.Offset == TimeSpan.Zero) return s + "Z";
+        var o = t.Offset;
+        return s + (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString("hh\\:mm", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     // logrus text formatter quotes values with Go's %q rules when they need it.

@@ -1,3 +1,4 @@
+using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
@@ -8,9 +9,11 @@ public sealed partial class Container
 {
     /// <summary>
     /// `exec`: runs a new process in the container's namespaces and cgroup. Detached it returns 0 once the
-    /// process runs; in the foreground it forwards signals (and the terminal) and returns the exit status.
+    /// process runs; in the foreground it forwards signals (and the terminal) and returns the exit status
+    /// (128+N when killed by signal N). <paramref name="spec"/> is the spec the process is built from (runc reads
+    /// the bundle's config.json again); null means the one saved at create.
     /// </summary>
-    public int Exec(ExecOptions o)
+    public int Exec(ExecOptions o, RuntimeSpec.Spec? spec = null)
     {
         switch (Status)
         {
@@ -18,11 +21,24 @@ public sealed partial class Container
             case ContainerStatus.Paused when !o.IgnorePaused:
                 throw new ContainerException("cannot exec in a paused container (use --ignore-paused to override)");
         }
-        var process = o.BuildProcess(Config);
+        if (string.IsNullOrEmpty(o.ProcessFile) && o.Args.Count == 0) throw new ContainerException("process args cannot be empty");
+        var process = o.BuildProcess(spec ?? Config);
+        var subCgroups = ExecOptions.ParseSubCgroups(o.SubCgroups);
         if (process.Terminal && o.ConsoleSocket is null && o.Detach)
             throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
-        if (!process.Terminal && o.ConsoleSocket is not null)
+        if ((!process.Terminal || !o.Detach) && o.ConsoleSocket is not null)
             throw new ContainerException("cannot use console socket if skiff will not detach or allocate tty");
+        for (int fd = 3; fd < 3 + o.PreserveFds; fd++)
+        {
+            if (Libc.TryStat($"/proc/self/fd/{fd}") is null)
+                throw new ContainerException($"unable to stat preserved-fd {fd - 3} (of {o.PreserveFds})",
+                    new SyscallException("stat", Errno.ENOENT, $"/proc/self/fd/{fd}"));
+        }
+
+        var cgroup = Cgroup();
+        var cgroupPaths = SubCgroupPaths(cgroup.Paths, subCgroups);
+        var (cpu, definitive) = CpuAffinity.Transition("/", Config.Linux?.Resources?.Cpu?.Cpus, Config.Annotations);
+        string? rdt = Config.Linux?.IntelRdt is { } rdtConfig ? new IntelRdtManager(rdtConfig, Id).GroupPath : null;
 
         SafeFd? ourEnd = null, theirEnd = null;
         if (process.Terminal && o.ConsoleSocket is null) (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
@@ -38,16 +54,18 @@ public sealed partial class Container
             PreserveFds = o.PreserveFds,
             CreateConsole = process.Terminal,
         };
-        var cgroup = Cgroup();
-        var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console);
+        var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console, cgroupPaths,
+            initPid: subCgroups is null ? InitPid : 0, rdt, resetAffinity: !definitive);
         using (var rb = new Rollback())
         {
             try
             {
-                p.Start(rb);
+                if (cpu >= 0) StartOnCpu(p, rb, cpu);
+                else p.Start(rb);
             }
             catch (Exception ex)
             {
+                ourEnd?.Dispose();
                 throw new ContainerException("unable to start container process", ex);
             }
             finally
@@ -56,6 +74,7 @@ public sealed partial class Container
             }
             rb.Commit();
         }
+        if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, p.Pid);
         if (o.PidFile is not null) WritePidFile(o.PidFile, p.Pid);
         if (o.Detach) return 0;
         using var forward = new SignalForwarder(p.Pid);
@@ -79,5 +98,80 @@ public sealed partial class Container
         {
             tty?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Starts the process from a thread pinned to <paramref name="cpu"/>: the bootstrap inherits the affinity, so it
+    /// enters the container's cpuset on that cpu (runc's startCommandWithCPUAffinity). The thread then ends.
+    /// </summary>
+    private static void StartOnCpu(SetnsProcess p, Rollback rb, int cpu)
+    {
+        Exception? error = null;
+        var t = new Thread(() =>
+        {
+            try
+            {
+                Libc.SetAffinity(0, [cpu]);
+            }
+            catch (SyscallException ex)
+            {
+                error = new ContainerException("setting os thread CPU affinity", ex);
+                return;
+            }
+            try
+            {
+                p.Start(rb);
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+        }) { Name = "exec-affinity" };
+        t.Start();
+        t.Join();
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>--pidfd-socket: a pidfd of the process over the socket (SCM_RIGHTS, as runc's utils.SendFile).</summary>
+    private static void SendPidfd(string socket, int pid)
+    {
+        try
+        {
+            using var pidfd = Libc.PidfdOpen(pid);
+            using var conn = Libc.ConnectUnix(socket);
+            Libc.SendWithFds(conn, "pidfd"u8.ToArray(), [pidfd.Fd]);
+        }
+        catch (Exception ex) when (ex is SyscallException)
+        {
+            Libc.kill(pid, 9);
+            throw new ContainerException("unable to send pidfd", ex);
+        }
+    }
+
+    /// <summary>runc's newSetnsProcess: the container's cgroup paths with --cgroup's sub-cgroups joined on.</summary>
+    internal static Dictionary<string, string> SubCgroupPaths(IReadOnlyDictionary<string, string> paths,
+        IReadOnlyDictionary<string, string>? sub)
+    {
+        var result = new Dictionary<string, string>(paths);
+        if (sub is null) return result;
+        if (sub.TryGetValue("", out string? all))
+        {
+            foreach (var (k, v) in paths) result[k] = JoinSub(v, all);
+            return result;
+        }
+        foreach (var (ctrl, add) in sub)
+        {
+            if (!paths.TryGetValue(ctrl, out string? v)) throw new ContainerException($"unknown controller {ctrl} in SubCgroupPaths");
+            result[ctrl] = JoinSub(v, add);
+        }
+        return result;
+    }
+
+    private static string JoinSub(string dir, string add)
+    {
+        // path.Join cleans "..": a result outside the container's cgroup is refused
+        string joined = Path.GetFullPath(Path.Join(dir, add.TrimStart('/')));
+        if (!joined.StartsWith(dir, StringComparison.Ordinal)) throw new ContainerException($"{add} is not a sub cgroup path");
+        return joined.TrimEnd('/');
     }
 }

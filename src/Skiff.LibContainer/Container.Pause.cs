@@ -1,3 +1,5 @@
+using Skiff.Cgroups;
+
 namespace Skiff.LibContainer;
 
 public sealed partial class Container
@@ -18,9 +20,15 @@ public sealed partial class Container
         Cgroup().Thaw();
     }
 
-    /// <summary>The pids of the container's cgroup (`ps`).</summary>
-    public IReadOnlyList<int> Pids()
-    {
-        return Cgroup().GetAllPids();
-    }
+    /// <summary>The pids of the container's cgroup and its sub-cgroups (`ps`).</summary>
+    public IReadOnlyList<int> Pids() => Cgroup().GetAllPids();
+
+    /// <summary>The usage counters of the container's cgroups (`events`).</summary>
+    public CgroupStats Stats() => Cgroup().GetStats();
+
+    /// <summary>How many processes of the container the OOM killer killed so far (`events` reports increases).</summary>
+    public ulong OomKillCount() => Cgroup().OomKillCount();
+
+    /// <summary>Controller → directory of the container's cgroups (state.json's cgroup_paths).</summary>
+    public IReadOnlyDictionary<string, string> CgroupPaths => _state.CgroupPaths;
 }

@@ -156,6 +156,11 @@ public sealed partial class Container
         if (status == ContainerStatus.Stopped) throw new ContainerException("container not running");
         Errno e = Check.Try(Libc.kill(InitPid, signal));
         if (e != Errno.OK && e != Errno.ESRCH) throw new SyscallException("kill", e);
+        // a v1 frozen task only dies once thawed: thaw for SIGKILL (as runc), the container is gone anyway
+        if (status == ContainerStatus.Paused && signal == 9)
+        {
+            try { Cgroup().Thaw(); } catch (Exception ex) { Log.Warn($"thawing after kill: {ErrorText.Render(ex)}"); }
+        }
     }
 
     /// <summary>Signals every process of the cgroup; SIGKILL on a frozen cgroup thaws it so they can die.</summary>

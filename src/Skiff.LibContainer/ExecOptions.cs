@@ -1,3 +1,4 @@
+using System.Globalization;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer;
@@ -5,106 +6,169 @@ namespace Skiff.LibContainer;
 /// <summary>The command-line choices of `exec` (runc's exec.go flags).</summary>
 public sealed class ExecOptions
 {
-    public string Root { get; set; } = "/run/skiff";
-    public string Id { get; set; } = "";
-    /// <summary>--process FILE: a process.json that replaces everything below but tty/detach/pid-file.</summary>
+    /// <summary>--process FILE: a process.json used as is (the other process flags are ignored, as in runc).</summary>
     public string? ProcessFile { get; set; }
+    /// <summary>The command and its arguments (everything after the container id).</summary>
     public List<string> Args { get; set; } = [];
+    /// <summary>--tty; null when not given (the process then gets no terminal).</summary>
     public bool? Tty { get; set; }
     public string? ConsoleSocket { get; set; }
+    /// <summary>--pidfd-socket: an AF_UNIX socket that gets a pidfd of the new process.</summary>
+    public string? PidfdSocket { get; set; }
     public bool Detach { get; set; }
     public string? PidFile { get; set; }
     public string? Cwd { get; set; }
     public List<string> Env { get; set; } = [];
     /// <summary>--user UID[:GID]</summary>
     public string? User { get; set; }
-    public List<uint> AdditionalGids { get; set; } = [];
+    public List<long> AdditionalGids { get; set; } = [];
     public List<string> Caps { get; set; } = [];
-    public bool NoNewPrivs { get; set; }
+    /// <summary>--no-new-privs; null when not given (the spec's value stays).</summary>
+    public bool? NoNewPrivs { get; set; }
     public string? AppArmor { get; set; }
     public string? ProcessLabel { get; set; }
     public int PreserveFds { get; set; }
     public bool IgnorePaused { get; set; }
-    /// <summary>--cgroup: a sub-cgroup of the container's cgroup to put the process in.</summary>
-    public string? SubCgroup { get; set; }
+    /// <summary>--cgroup values: "[controller[,controller]:]path" of existing sub-cgroups of the container's.</summary>
+    public List<string> SubCgroups { get; set; } = [];
 
     /// <summary>
-    /// The process to run: the --process file as is, or the container's process with the flags applied on top
-    /// (runc's getProcess: args replaced, env appended, caps added to every set, user/cwd/tty overridden).
+    /// The process to run (runc's getProcess): the --process file as is, or the spec's process with the flags
+    /// applied on top (args replaced, env appended, caps added, user/cwd/tty/no-new-privs overridden), then
+    /// validated as runc's validateProcessSpec.
     /// </summary>
     public Process BuildProcess(Spec spec)
     {
         Process p;
-        if (ProcessFile is not null)
+        if (!string.IsNullOrEmpty(ProcessFile))
         {
-            byte[] json;
-            try
-            {
-                json = File.ReadAllBytes(ProcessFile);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new ContainerException($"open {ProcessFile}: {(ex is FileNotFoundException or DirectoryNotFoundException ? "no such file or directory" : ex.Message)}");
-            }
-            try
-            {
-                p = System.Text.Json.JsonSerializer.Deserialize(json, SpecJsonContext.Default.Process)
-                    ?? throw new ContainerException($"parsing {ProcessFile}: empty process");
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                throw new ContainerException($"parsing {ProcessFile}: {ex.Message}");
-            }
-            if (p.Args is null || p.Args.Count == 0) throw new ContainerException("args must not be empty");
-            if (Tty is bool t) p.Terminal = t;
+            p = ReadProcessFile(ProcessFile);
+            Validate(p);
             return p;
         }
-        var src = spec.Process ?? new Process();
-        if (Args.Count == 0) throw new ContainerException("exec args cannot be empty");
+        var src = spec.Process ?? throw new ContainerException("process property must not be empty");
         p = new Process
         {
             Terminal = Tty ?? false,
             ConsoleSize = src.ConsoleSize,
-            User = new User { Uid = src.User.Uid, Gid = src.User.Gid, Umask = src.User.Umask, AdditionalGids = src.User.AdditionalGids?.ToList() },
+            User = new User
+            {
+                Uid = src.User.Uid, Gid = src.User.Gid, Umask = src.User.Umask,
+                AdditionalGids = src.User.AdditionalGids?.ToList(), Username = src.User.Username,
+            },
             Args = Args.ToList(),
             Env = (src.Env ?? []).Concat(Env).ToList(),
-            Cwd = Cwd ?? src.Cwd,
+            Cwd = string.IsNullOrEmpty(Cwd) ? src.Cwd : Cwd,
             Capabilities = CopyCaps(src.Capabilities),
             Rlimits = src.Rlimits,
-            NoNewPrivileges = src.NoNewPrivileges || NoNewPrivs,
-            ApparmorProfile = AppArmor ?? src.ApparmorProfile,
-            SelinuxLabel = ProcessLabel ?? src.SelinuxLabel,
+            NoNewPrivileges = NoNewPrivs ?? src.NoNewPrivileges,
+            ApparmorProfile = string.IsNullOrEmpty(AppArmor) ? src.ApparmorProfile : AppArmor,
+            SelinuxLabel = string.IsNullOrEmpty(ProcessLabel) ? src.SelinuxLabel : ProcessLabel,
             OomScoreAdj = src.OomScoreAdj,
             Scheduler = src.Scheduler,
             IoPriority = src.IoPriority,
             ExecCpuAffinity = src.ExecCpuAffinity,
         };
-        if (User is not null)
-        {
-            string[] parts = User.Split(':', 2);
-            if (!uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out _)))
-                throw new ContainerException($"parsing {User} as int for uid failed");
-            p.User.Uid = uid;
-            if (parts.Length == 2) p.User.Gid = uint.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        if (AdditionalGids.Count > 0) p.User.AdditionalGids = AdditionalGids.ToList();
         if (Caps.Count > 0)
         {
-            p.Capabilities ??= new LinuxCapabilities();
+            var c = p.Capabilities ??= new LinuxCapabilities();
             foreach (string cap in Caps)
             {
-                string name = cap.StartsWith("CAP_", StringComparison.Ordinal) ? cap : "CAP_" + cap.ToUpperInvariant();
-                Add(p.Capabilities.Bounding ??= [], name);
-                Add(p.Capabilities.Effective ??= [], name);
-                Add(p.Capabilities.Permitted ??= [], name);
+                string name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
+                (c.Bounding ??= []).Add(name);
+                (c.Effective ??= []).Add(name);
+                (c.Permitted ??= []).Add(name);
+                // ambient needs inheritable, which --cap does not add: only where the spec has inheritable bits
+                if (c.Inheritable is not null) (c.Ambient ??= []).Add(name);
             }
         }
+        if (!string.IsNullOrEmpty(User))
+        {
+            string[] u = User.Split(':', 2);
+            if (u.Length > 1) p.User.Gid = (uint)Atoi(u[1], "gid");
+            p.User.Uid = (uint)Atoi(u[0], "uid");
+        }
+        foreach (long gid in AdditionalGids)
+        {
+            if (gid < 0) throw new ContainerException($"additional-gids must be a positive number {gid}");
+            (p.User.AdditionalGids ??= []).Add((uint)gid);
+        }
+        Validate(p);
         return p;
     }
 
-    private static void Add(List<string> set, string name)
+    /// <summary>runc's validateProcessSpec.</summary>
+    public static void Validate(Process p)
     {
-        if (!set.Contains(name)) set.Add(name);
+        if (string.IsNullOrEmpty(p.Cwd)) throw new ContainerException("Cwd property must not be empty");
+        if (!p.Cwd.StartsWith('/')) throw new ContainerException("Cwd must be an absolute path");
+        if (p.Args is null || p.Args.Count == 0) throw new ContainerException("args must not be empty");
+        if (!string.IsNullOrEmpty(p.SelinuxLabel) && !File.Exists("/sys/fs/selinux/enforce"))
+            throw new ContainerException("selinux label is specified in config, but selinux is disabled or not supported");
+    }
+
+    /// <summary>
+    /// runc's getSubCgroupPaths: null when none; "path" alone (one value only) is the same sub-path in every
+    /// hierarchy (key ""); "cpu,memory:path" names controllers, each at most once.
+    /// </summary>
+    public static Dictionary<string, string>? ParseSubCgroups(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0) return null;
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string c in args)
+        {
+            int colon = c.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0)
+            {
+                string path = c[(colon + 1)..];
+                foreach (string ctrl in c[..colon].Split(','))
+                {
+                    if (ctrl.Length == 0) throw new ContainerException($"invalid --cgroup argument: {c} (empty <controller> prefix)");
+                    if (!paths.TryAdd(ctrl, path))
+                        throw new ContainerException($"invalid --cgroup argument(s): controller {ctrl} specified multiple times");
+                }
+            }
+            else
+            {
+                if (args.Count != 1) throw new ContainerException($"invalid --cgroup argument: {c} (missing <controller>: prefix)");
+                paths[""] = c;
+            }
+        }
+        return paths;
+    }
+
+    private static Process ReadProcessFile(string file)
+    {
+        byte[] json;
+        try
+        {
+            json = File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ContainerException($"open {file}: no such file or directory");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerException($"open {file}: {ex.Message}");
+        }
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(json, SpecJsonContext.Default.Process)
+                ?? throw new ContainerException("process property must not be empty");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ContainerException($"parsing {file}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Go's strconv.Atoi as runc uses it for --user, with runc's message.</summary>
+    private static long Atoi(string s, string what)
+    {
+        if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v is >= int.MinValue and <= int.MaxValue)
+            return v;
+        throw new ContainerException($"parsing {s} as int for {what} failed: strconv.Atoi: parsing \"{s}\": invalid syntax");
     }
 
     private static LinuxCapabilities? CopyCaps(LinuxCapabilities? c) => c is null ? null : new LinuxCapabilities

@@ -4,94 +4,101 @@ using Skiff.RuntimeSpec;
 namespace Skiff.LibContainer;
 
 /// <summary>
-/// `update`'s flags (runc update.go): each given value replaces the one in the container's resources. Sizes
-/// take runc's suffixes (k, m, g, t, p with optional "b"/"ib", binary multiples); -1 means unlimited.
+/// `update`'s flags (runc update.go). Each value given replaces the saved one; what is not given keeps its old
+/// value. Sizes take docker's units.RAMInBytes suffixes (k, m, g, t, p with optional "b"/"ib", binary multiples);
+/// "-1" is unlimited. The kernel memory flags are accepted and ignored with a warning, as runc does.
 /// </summary>
 public sealed class UpdateOptions
 {
     public string? Memory, MemoryReservation, MemorySwap, KernelMemory, KernelMemoryTcp;
     public string? CpuShares, CpuPeriod, CpuQuota, CpuRtPeriod, CpuRtRuntime, CpusetCpus, CpusetMems, CpuIdle, CpuBurst;
-    public string? PidsLimit, BlkioWeight, L3CacheSchema, MemBwSchema;
-    /// <summary>-r FILE ("-" for stdin): a LinuxResources JSON that replaces the flags.</summary>
+    public int? PidsLimit, BlkioWeight;
+    public string? L3CacheSchema, MemBwSchema;
+    /// <summary>-r FILE ("-" for stdin): a LinuxResources JSON used instead of the flags.</summary>
     public LinuxResources? FromFile;
+    /// <summary>Warnings to log (runc's logrus.Warn), filled by <see cref="Apply"/>.</summary>
+    public List<string> Warnings { get; } = [];
 
-    /// <summary>Applies the options to <paramref name="r"/> (the saved resources) and returns it.</summary>
+    /// <summary>Merges the options into <paramref name="r"/> (the saved resources, modified) and returns it.</summary>
     public LinuxResources Apply(LinuxResources? r)
     {
         r ??= new LinuxResources();
-        if (KernelMemory is not null) throw new ContainerException("kernel memory limit (--kernel-memory) is not supported any more");
-        var src = FromFile;
-        if (src is not null)
+        var n = FromFile ?? FromFlags();
+        if (n.Memory is { } nm)
         {
-            if (src.Memory is { } m)
+            if (nm.Kernel is not null || nm.KernelTcp is not null)
+                Warnings.Add("Kernel memory settings are ignored and will be removed");
+            if (nm.Limit == -1 && nm.Swap is null && r.Memory?.Swap is not null) nm.Swap = -1;
+            if (nm.Limit is not null || nm.Reservation is not null || nm.Swap is not null || nm.Swappiness is not null)
             {
-                var dst = r.Memory ??= new LinuxMemory();
-                if (m.Kernel is not null) throw new ContainerException("kernel memory limit is not supported any more");
-                dst.Limit = m.Limit ?? dst.Limit;
-                dst.Reservation = m.Reservation ?? dst.Reservation;
-                dst.Swap = m.Swap ?? dst.Swap;
-                dst.KernelTcp = m.KernelTcp ?? dst.KernelTcp;
-                dst.Swappiness = m.Swappiness ?? dst.Swappiness;
+                var m = r.Memory ??= new LinuxMemory();
+                m.Limit = nm.Limit ?? m.Limit;
+                m.Reservation = nm.Reservation ?? m.Reservation;
+                m.Swap = nm.Swap ?? m.Swap;
+                m.Swappiness = nm.Swappiness ?? m.Swappiness;
             }
-            if (src.Cpu is { } c)
-            {
-                var dst = r.Cpu ??= new LinuxCpu();
-                dst.Shares = c.Shares ?? dst.Shares;
-                dst.Quota = c.Quota ?? dst.Quota;
-                dst.Period = c.Period ?? dst.Period;
-                dst.Burst = c.Burst ?? dst.Burst;
-                dst.RealtimePeriod = c.RealtimePeriod ?? dst.RealtimePeriod;
-                dst.RealtimeRuntime = c.RealtimeRuntime ?? dst.RealtimeRuntime;
-                dst.Cpus = c.Cpus ?? dst.Cpus;
-                dst.Mems = c.Mems ?? dst.Mems;
-                dst.Idle = c.Idle ?? dst.Idle;
-            }
-            if (src.Pids?.Limit is long pl) (r.Pids ??= new LinuxPids()).Limit = pl;
-            if (src.BlockIO?.Weight is ushort bw) (r.BlockIO ??= new LinuxBlockIO()).Weight = bw;
-            if (src.Unified is { } u) foreach (var (k, v) in u) (r.Unified ??= [])[k] = v;
-            return r;
         }
-        if (Memory is not null) (r.Memory ??= new()).Limit = Size(Memory, "memory");
-        if (MemoryReservation is not null) (r.Memory ??= new()).Reservation = Size(MemoryReservation, "memory-reservation");
-        if (MemorySwap is not null) (r.Memory ??= new()).Swap = Size(MemorySwap, "memory-swap");
-        if (KernelMemoryTcp is not null) (r.Memory ??= new()).KernelTcp = Size(KernelMemoryTcp, "kernel-memory-tcp");
-        if (CpuShares is not null) (r.Cpu ??= new()).Shares = U64(CpuShares, "cpu-share");
-        if (CpuPeriod is not null) (r.Cpu ??= new()).Period = U64(CpuPeriod, "cpu-period");
-        if (CpuQuota is not null) (r.Cpu ??= new()).Quota = I64(CpuQuota, "cpu-quota");
-        if (CpuBurst is not null) (r.Cpu ??= new()).Burst = U64(CpuBurst, "cpu-burst");
-        if (CpuRtPeriod is not null) (r.Cpu ??= new()).RealtimePeriod = U64(CpuRtPeriod, "cpu-rt-period");
-        if (CpuRtRuntime is not null) (r.Cpu ??= new()).RealtimeRuntime = I64(CpuRtRuntime, "cpu-rt-runtime");
-        if (CpuIdle is not null) (r.Cpu ??= new()).Idle = I64(CpuIdle, "cpu-idle");
-        if (CpusetCpus is not null) (r.Cpu ??= new()).Cpus = CpusetCpus;
-        if (CpusetMems is not null) (r.Cpu ??= new()).Mems = CpusetMems;
-        if (PidsLimit is not null) (r.Pids ??= new()).Limit = I64(PidsLimit, "pids-limit");
-        if (BlkioWeight is not null)
+        if (n.Cpu is { } nc)
         {
-            ulong w = U64(BlkioWeight, "blkio-weight");
-            if (w > ushort.MaxValue) throw new ContainerException($"invalid value for blkio-weight: {BlkioWeight}");
-            (r.BlockIO ??= new()).Weight = (ushort)w;
+            var c = r.Cpu ??= new LinuxCpu();
+            c.Shares = nc.Shares ?? c.Shares;
+            c.Quota = nc.Quota ?? c.Quota;
+            c.Period = nc.Period ?? c.Period;
+            c.Burst = nc.Burst ?? c.Burst;
+            c.RealtimePeriod = nc.RealtimePeriod ?? c.RealtimePeriod;
+            c.RealtimeRuntime = nc.RealtimeRuntime ?? c.RealtimeRuntime;
+            c.Cpus = string.IsNullOrEmpty(nc.Cpus) ? c.Cpus : nc.Cpus;
+            c.Mems = string.IsNullOrEmpty(nc.Mems) ? c.Mems : nc.Mems;
+            c.Idle = nc.Idle ?? c.Idle;
         }
+        if (n.Pids?.Limit is long pl) (r.Pids ??= new LinuxPids()).Limit = pl;
+        if (n.BlockIO?.Weight is ushort bw) (r.BlockIO ??= new LinuxBlockIO()).Weight = bw;
+        if (n.Unified is { Count: > 0 } u) foreach (var (k, v) in u) (r.Unified ??= [])[k] = v;
+        return r;
+    }
+
+    private LinuxResources FromFlags()
+    {
+        var r = new LinuxResources { Memory = new(), Cpu = new(), Pids = new(), BlockIO = new() };
+        if (BlkioWeight is int w && w != 0) r.BlockIO.Weight = (ushort)w;
+        if (!string.IsNullOrEmpty(CpusetCpus)) r.Cpu.Cpus = CpusetCpus;
+        if (!string.IsNullOrEmpty(CpusetMems)) r.Cpu.Mems = CpusetMems;
+        if (!string.IsNullOrEmpty(CpuIdle)) r.Cpu.Idle = I64(CpuIdle, "cpu-idle");
+        if (!string.IsNullOrEmpty(CpuBurst)) r.Cpu.Burst = U64(CpuBurst, "cpu-burst");
+        if (!string.IsNullOrEmpty(CpuPeriod)) r.Cpu.Period = U64(CpuPeriod, "cpu-period");
+        if (!string.IsNullOrEmpty(CpuRtPeriod)) r.Cpu.RealtimePeriod = U64(CpuRtPeriod, "cpu-rt-period");
+        if (!string.IsNullOrEmpty(CpuShares)) r.Cpu.Shares = U64(CpuShares, "cpu-share");
+        if (!string.IsNullOrEmpty(CpuQuota)) r.Cpu.Quota = I64(CpuQuota, "cpu-quota");
+        if (!string.IsNullOrEmpty(CpuRtRuntime)) r.Cpu.RealtimeRuntime = I64(CpuRtRuntime, "cpu-rt-runtime");
+        if (!string.IsNullOrEmpty(Memory)) r.Memory.Limit = Size(Memory, "memory");
+        if (!string.IsNullOrEmpty(MemorySwap)) r.Memory.Swap = Size(MemorySwap, "memory-swap");
+        if (!string.IsNullOrEmpty(KernelMemory)) r.Memory.Kernel = Size(KernelMemory, "kernel-memory");
+        if (!string.IsNullOrEmpty(KernelMemoryTcp)) r.Memory.KernelTcp = Size(KernelMemoryTcp, "kernel-memory-tcp");
+        if (!string.IsNullOrEmpty(MemoryReservation)) r.Memory.Reservation = Size(MemoryReservation, "memory-reservation");
+        if (PidsLimit is int p) r.Pids.Limit = p;
         return r;
     }
 
     private static ulong U64(string s, string flag) =>
         ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v
-            : throw new ContainerException($"invalid value for {flag}: strconv.ParseUint: parsing \"{s}\": invalid syntax");
+            : throw new ContainerException($"invalid value for {flag}: strconv.ParseUint: parsing \"{s}\": {GoNumError(s)}");
 
     private static long I64(string s, string flag) =>
         long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v
-            : throw new ContainerException($"invalid value for {flag}: strconv.ParseInt: parsing \"{s}\": invalid syntax");
+            : throw new ContainerException($"invalid value for {flag}: strconv.ParseInt: parsing \"{s}\": {GoNumError(s)}");
 
-    /// <summary>runc's units.RAMInBytes, plus "-1" for unlimited.</summary>
+    private static string GoNumError(string s) =>
+        s.Length > 0 && s.TrimStart('-', '+').All(char.IsAsciiDigit) && s.TrimStart('-', '+').Length > 0 ? "value out of range" : "invalid syntax";
+
+    /// <summary>docker's units.RAMInBytes ("-1" is unlimited): a decimal number, optional space, optional unit.</summary>
     public static long Size(string s, string flag)
     {
         if (s == "-1") return -1;
-        string t = s.Trim().ToLowerInvariant();
+        var err = new ContainerException($"invalid value for {flag}: invalid size: '{s}'");
         int i = 0;
-        while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.')) i++;
-        if (i == 0 || !double.TryParse(t[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double num))
-            throw new ContainerException($"invalid value for {flag}: invalid size: '{s}'");
-        string unit = t[i..].Trim();
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
+        if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double num)) throw err;
+        string unit = s[i..].TrimStart(' ').ToLowerInvariant();
         long mult = unit switch
         {
             "" or "b" => 1,
@@ -100,7 +107,7 @@ public sealed class UpdateOptions
             "g" or "gb" or "gib" => 1L << 30,
             "t" or "tb" or "tib" => 1L << 40,
             "p" or "pb" or "pib" => 1L << 50,
-            _ => throw new ContainerException($"invalid value for {flag}: invalid size: '{s}'"),
+            _ => throw err,
         };
         return (long)(num * mult);
     }

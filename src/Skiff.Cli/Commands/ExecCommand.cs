@@ -1,8 +1,13 @@
+using System.Globalization;
 using Skiff.Cli.CommandLine;
+using Skiff.LibContainer;
+using Skiff.LibContainer.Configs;
+using Skiff.RuntimeSpec;
 
 namespace Skiff.Cli.Commands;
 
-internal sealed class ExecCommand : NotImplementedCommand
+/// <summary>runc's exec.go: a new process in a running container; exit status passed through, 255 on failure.</summary>
+internal sealed class ExecCommand : Command
 {
     public override string Name => "exec";
     public override string Usage => "execute new process inside the container";
@@ -12,10 +17,14 @@ internal sealed class ExecCommand : NotImplementedCommand
         Where "<container-id>" is the name for the instance of the container and
         "<command>" is the command to be executed in the container.
         "<command>" can't be empty unless a "-p" flag provided.
+
+        EXAMPLE:
+        For example, if the container is configured to run the linux ps command the
+        following will output a list of processes running in the container:
+
+               # skiff exec <container-id> ps
         """;
     public override bool SkipArgReorder => true;
-    protected override int ExpectedArgs => 1;
-    protected override ArgCheck Check => ArgCheck.Min;
     public override IReadOnlyList<Flag> Flags { get; } =
     [
         Flag.Str("console-socket", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
@@ -36,4 +45,66 @@ internal sealed class ExecCommand : NotImplementedCommand
         Flag.List("cgroup", "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>."),
         Flag.Bool("ignore-paused", "allow exec in a paused container"),
     ];
+
+    public override int Run(Invocation inv)
+    {
+        inv.CheckArgs(1, ArgCheck.Min);
+        try
+        {
+            return Exec(inv);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not UsageException)
+        {
+            // runc: fatalWithCode(fmt.Errorf("exec failed: %w", err), 255)
+            App.Fatal(new ContainerException("exec failed", ex), inv.Err);
+            return 255;
+        }
+    }
+
+    private static int Exec(Invocation inv)
+    {
+        var a = inv.Args;
+        string? pidFile = a.String("pid-file");
+        pidFile = string.IsNullOrEmpty(pidFile) ? null : Path.GetFullPath(pidFile);
+        Container c = inv.GetContainer();
+        var gids = new List<long>();
+        foreach (string g in a.List("additional-gids"))
+        {
+            if (!long.TryParse(g, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+                throw new UsageException($"invalid value \"{g}\" for flag -additional-gids: strconv.ParseInt: parsing \"{g}\": invalid syntax");
+            gids.Add(v);
+        }
+        string? socket = a.String("console-socket");
+        string? pidfdSocket = a.String("pidfd-socket");
+        var o = new ExecOptions
+        {
+            ProcessFile = a.String("process"),
+            Args = a.Positional.Skip(1).ToList(),
+            Tty = a.IsSet("tty") ? a.Bool("tty") : null,
+            ConsoleSocket = string.IsNullOrEmpty(socket) ? null : Path.GetFullPath(socket),
+            PidfdSocket = string.IsNullOrEmpty(pidfdSocket) ? null : Path.GetFullPath(pidfdSocket),
+            Detach = a.Bool("detach"),
+            PidFile = pidFile,
+            Cwd = a.String("cwd"),
+            Env = a.List("env").ToList(),
+            User = a.String("user"),
+            AdditionalGids = gids,
+            Caps = a.List("cap").ToList(),
+            NoNewPrivs = a.IsSet("no-new-privs") ? a.Bool("no-new-privs") : null,
+            AppArmor = a.String("apparmor"),
+            ProcessLabel = a.String("process-label"),
+            PreserveFds = a.Int("preserve-fds"),
+            IgnorePaused = a.Bool("ignore-paused"),
+            SubCgroups = a.List("cgroup").ToList(),
+        };
+        return c.Exec(o, string.IsNullOrEmpty(o.ProcessFile) ? BundleSpec(c) : null);
+    }
+
+    /// <summary>runc builds the process from the bundle's config.json as it is now; skiff falls back to the spec saved
+    /// at create when the bundle is gone.</summary>
+    private static Spec? BundleSpec(Container c)
+    {
+        if (!File.Exists(Path.Combine(c.Bundle, "config.json"))) return null;
+        return SpecLoader.Load(c.Bundle);
+    }
 }

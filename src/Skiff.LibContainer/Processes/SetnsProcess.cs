@@ -1,19 +1,40 @@
+using System.Globalization;
 using Skiff.Cgroups;
 using Skiff.LibContainer.Init;
 using Skiff.Linux;
+using Skiff.Linux.Logging;
 
 namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// The parent side of `exec` (runc's setnsProcess.start): nsexec joins every namespace of the container's init
-/// by path (user first), the process joins the container's cgroup, rlimits are set on procReady.
+/// by path (user first); the bootstrap process (so everything it forks) joins the container's cgroups, or the
+/// sub-cgroups --cgroup named, falling back to init's own cgroup when a cgroup v2 write fails (EBUSY with
+/// nesting and domain controllers); then the Intel RDT group; on procReady the rlimits are set and the CPU
+/// affinity is reset to the cgroup's cpus (unless the isolated-cpu transition is definitive).
 /// </summary>
 internal sealed class SetnsProcess : ParentProcess
 {
     private readonly IReadOnlyDictionary<string, string> _nsPaths;
+    private readonly IReadOnlyDictionary<string, string> _cgroupPaths;
+    private readonly int _initPid;
+    private readonly string? _rdtGroup;
+    private readonly bool _resetAffinity;
 
-    public SetnsProcess(InitConfig config, ICgroupManager cgroup, IReadOnlyDictionary<string, string> nsPaths, SafeFd? console)
-        : base(config, cgroup, fifo: null, console) => _nsPaths = nsPaths;
+    /// <param name="cgroupPaths">Controller → directory to join (the container's, or its sub-cgroups).</param>
+    /// <param name="initPid">The container's init: its cgroup is the v2 fallback (0: no fallback, as with --cgroup).</param>
+    /// <param name="rdtGroup">The resctrl group of the container, joined when it exists; null when none.</param>
+    /// <param name="resetAffinity">Reset the process's affinity to the cgroup's effective cpus on procReady.</param>
+    public SetnsProcess(InitConfig config, ICgroupManager cgroup, IReadOnlyDictionary<string, string> nsPaths, SafeFd? console,
+        IReadOnlyDictionary<string, string> cgroupPaths, int initPid, string? rdtGroup, bool resetAffinity)
+        : base(config, cgroup, fifo: null, console)
+    {
+        _nsPaths = nsPaths;
+        _cgroupPaths = cgroupPaths;
+        _initPid = initPid;
+        _rdtGroup = rdtGroup;
+        _resetAffinity = resetAffinity;
+    }
 
     protected override BootstrapData Bootstrap()
     {
@@ -24,5 +45,75 @@ internal sealed class SetnsProcess : ParentProcess
                 paths.Add((Namespaces.Info(type)!.Value.ProcName, path));
         }
         return new BootstrapData { NsPaths = paths };
+    }
+
+    protected override void ApplyCgroup(int pid)
+    {
+        foreach (string dir in _cgroupPaths.Values.Distinct(StringComparer.Ordinal))
+        {
+            Errno err = WriteProcs(dir, pid, out string file);
+            if (err == Errno.OK) continue;
+            Exception cause = new SyscallException("write", err, file);
+            if (_initPid != 0 && UnifiedRoot() is string root && InitCgroupV2(root) is string initDir)
+            {
+                Log.Debug($"adding pid {pid} to cgroup {dir} failed ({ErrorText.Render(cause)}), attempting to join {initDir} (obtained from /proc/{_initPid}/cgroup)");
+                err = WriteProcs(initDir, pid, out file);
+                if (err == Errno.OK) continue;
+                cause = new SyscallException("write", err, file);
+            }
+            throw new ContainerException($"error adding pid {pid} to cgroups", cause);
+        }
+        if (_rdtGroup is not null && Directory.Exists(_rdtGroup))
+        {
+            Errno err = WriteProcs(_rdtGroup, pid, out string file, "tasks");
+            if (err != Errno.OK)
+                throw new ContainerException($"error adding pid {pid} to Intel RDT", new SyscallException("write", err, file));
+        }
+    }
+
+    protected override void OnReady()
+    {
+        if (_resetAffinity && CpuAffinity.EffectiveCpus(_cgroupPaths) is string cpus)
+        {
+            try
+            {
+                Libc.SetAffinity(Pid, CpuAffinity.ParseList(cpus));
+            }
+            catch (Exception ex) when (ex is SyscallException or FormatException)
+            {
+                throw new ContainerException("error resetting container process CPU affinity",
+                    new ContainerException($"setting process PID {Pid} CPU affinity", ex));
+            }
+        }
+        base.OnReady();
+    }
+
+    private static Errno WriteProcs(string dir, int pid, out string file, string name = "cgroup.procs")
+    {
+        string path = file = Path.Join(dir, name);
+        int fd = Eintr.Retry(() => Libc.open(path, Libc.O_WRONLY | Libc.O_CLOEXEC, 0));
+        if (fd < 0) return Check.LastErrno;
+        using var sfd = new SafeFd(fd);
+        return Libc.TryWriteOnce(sfd, System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>/sys/fs/cgroup when it is cgroup2 (runc's IsCgroup2UnifiedMode); null otherwise.</summary>
+    private static string? UnifiedRoot() => File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : null;
+
+    /// <summary>The directory of init's cgroup v2 ("0::/path" in /proc/INIT/cgroup); null when unreadable.</summary>
+    private string? InitCgroupV2(string root)
+    {
+        try
+        {
+            foreach (string line in File.ReadAllLines($"/proc/{_initPid}/cgroup"))
+            {
+                if (line.StartsWith("0::", StringComparison.Ordinal))
+                    return Path.Join(root, line[3..]);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class Container
             CreateConsole = process.Terminal,
         };
         var cgroup = Cgroup();
-        var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console);
+        var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console) { IntelRdtPath = _state.IntelRdtPath };
         using (var rb = new Rollback())
         {
             try

@@ -1,6 +1,6 @@
 namespace Skiff.Cli.Commands;
 
-internal sealed class PauseCommand : NotImplementedCommand
+internal sealed class PauseCommand : Command
 {
     public override string Name => "pause";
     public override string Usage => "pause suspends all processes inside the container";
@@ -11,5 +11,11 @@ internal sealed class PauseCommand : NotImplementedCommand
         paused. 
         """;
     public override string Description => "The pause command suspends all processes in the instance of the container.\n\nUse skiff list to identify instances of containers and their current status.";
-    protected override int ExpectedArgs => 1;
+
+    public override int Run(Invocation inv)
+    {
+        inv.CheckArgs(1, ArgCheck.Exact);
+        inv.GetContainer().Pause();
+        return 0;
+    }
 }

@@ -1,6 +1,6 @@
 namespace Skiff.Cli.Commands;
 
-internal sealed class ResumeCommand : NotImplementedCommand
+internal sealed class ResumeCommand : Command
 {
     public override string Name => "resume";
     public override string Usage => "resumes all processes that have been previously paused";
@@ -11,5 +11,11 @@ internal sealed class ResumeCommand : NotImplementedCommand
         resumed.
         """;
     public override string Description => "The resume command resumes all processes in the instance of the container.\n\nUse skiff list to identify instances of containers and their current status.";
-    protected override int ExpectedArgs => 1;
+
+    public override int Run(Invocation inv)
+    {
+        inv.CheckArgs(1, ArgCheck.Exact);
+        inv.GetContainer().Resume();
+        return 0;
+    }
 }

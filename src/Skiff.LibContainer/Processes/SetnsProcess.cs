@@ -15,6 +15,15 @@ internal sealed class SetnsProcess : ParentProcess
     public SetnsProcess(InitConfig config, ICgroupManager cgroup, IReadOnlyDictionary<string, string> nsPaths, SafeFd? console)
         : base(config, cgroup, fifo: null, console) => _nsPaths = nsPaths;
 
+    /// <summary>The container's Intel RDT group (state.json's intel_rdt_path): the process joins it with its cgroup.</summary>
+    public string? IntelRdtPath { get; init; }
+
+    protected override void ApplyCgroup(int pid)
+    {
+        base.ApplyCgroup(pid);
+        if (!string.IsNullOrEmpty(IntelRdtPath)) Cgroups.Rdt.IntelRdtManager.AddTask(IntelRdtPath, _config.ContainerId, pid);
+    }
+
     protected override BootstrapData Bootstrap()
     {
         var paths = new List<(string, string)>();

@@ -32,6 +32,12 @@ public interface ICgroupManager
 
     bool IsFrozen();
 
+    /// <summary>
+    /// SIGKILLs every process of the cgroup and its sub-cgroups with the kernel's own primitive (v2 cgroup.kill),
+    /// returning true; false when the manager has none (v1), and the caller freezes, signals each pid and thaws.
+    /// </summary>
+    bool TryKillAll();
+
     /// <summary>The "oom_kill" counter of memory.oom_control; 0 when it is absent.</summary>
     ulong OomKillCount();
 

@@ -1,4 +1,5 @@
 using Skiff.Cgroups;
+using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Hooks;
 using Skiff.LibContainer.Init;
@@ -35,8 +36,17 @@ public sealed partial class Container
 
         var linux = spec.Linux ??= new RuntimeSpec.Linux();
         (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
-        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: false);
+        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: false,
+            resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
+        IntelRdtManager? rdt = null;
+        if (linux.IntelRdt is { } rdtConfig)
+        {
+            string rdtRoot = IntelRdtManager.FindRoot();
+            IntelRdtManager.Validate(rdtConfig, RdtFeatures.Detect(rdtRoot));
+            rdt = new IntelRdtManager(rdtConfig, o.Id, rdtRoot);
+            rb.Add("destroy intel rdt group", rdt.Destroy);
+        }
 
         using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
         var config = new InitConfig
@@ -59,6 +69,7 @@ public sealed partial class Container
             Rootfs = spec.Root.Path,
             Created = DateTimeOffset.UtcNow,
             SystemdCgroup = o.SystemdCgroup,
+            IntelRdtPath = rdt?.GroupPath,
             Config = spec,
         };
         var container = new Container(o.Root, state);
@@ -75,7 +86,7 @@ public sealed partial class Container
             }
             container.SaveState();
             return state;
-        });
+        }) { IntelRdt = rdt };
         try
         {
             init.Start(rb);

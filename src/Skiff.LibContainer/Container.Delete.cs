@@ -1,3 +1,4 @@
+using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Hooks;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
@@ -64,6 +65,8 @@ public sealed partial class Container
         // processes that outlived init (no pid namespace) would keep the cgroup busy
         if (cg.GetAllPids().Count > 0) SignalAll(9);
         cg.Destroy();
+        if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
+            IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath).Destroy();
         Directory.Delete(StateDir, recursive: true);
         if (Config.Hooks?.Poststop is { Count: > 0 } hooks)
         {

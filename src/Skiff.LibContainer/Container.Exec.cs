@@ -1,4 +1,3 @@
-using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
@@ -38,7 +37,8 @@ public sealed partial class Container
         var cgroup = Cgroup();
         var cgroupPaths = SubCgroupPaths(cgroup.Paths, subCgroups);
         var (cpu, definitive) = CpuAffinity.Transition("/", Config.Linux?.Resources?.Cpu?.Cpus, Config.Annotations);
-        string? rdt = Config.Linux?.IntelRdt is { } rdtConfig ? new IntelRdtManager(rdtConfig, Id).GroupPath : null;
+        // the group made at create (state.json), so a test root for resctrl is honoured too
+        string? rdt = string.IsNullOrEmpty(_state.IntelRdtPath) ? null : _state.IntelRdtPath;
 
         SafeFd? ourEnd = null, theirEnd = null;
         if (process.Terminal && o.ConsoleSocket is null) (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);

@@ -174,6 +174,8 @@ public sealed partial class Container
             foreach (int pid in cg.GetAllPids()) Libc.kill(pid, signal);
             return;
         }
+        // v2: cgroup.kill kills the whole tree at once, frozen or not
+        if (signal == 9 && cg.TryKillAll()) return;
         // freeze so no new process escapes while we signal, then thaw to let SIGKILL land
         try { cg.Freeze(); } catch (Exception ex) { Log.Warn($"freezing before kill: {ErrorText.Render(ex)}"); }
         foreach (int pid in cg.GetAllPids()) Libc.kill(pid, signal);

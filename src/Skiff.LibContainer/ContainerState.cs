@@ -19,6 +19,8 @@ public sealed class ContainerState
     [JsonPropertyName("cgroup_paths")] public Dictionary<string, string> CgroupPaths { get; set; } = [];
     [JsonPropertyName("namespace_paths")] public Dictionary<string, string> NamespacePaths { get; set; } = [];
     [JsonPropertyName("systemd_cgroup")] public bool SystemdCgroup { get; set; }
+    /// <summary>The container's Intel RDT (resctrl) group, when linux.intelRdt is set (runc's intel_rdt_path).</summary>
+    [JsonPropertyName("intel_rdt_path")] public string? IntelRdtPath { get; set; }
     [JsonPropertyName("rootless")] public bool Rootless { get; set; }
     [JsonPropertyName("config")] public Spec Config { get; set; } = new();
 }

@@ -13,6 +13,16 @@ public sealed class IntelRdtManager
 {
     public const string DefaultRoot = "/sys/fs/resctrl";
 
+    /// <summary>
+    /// Hidden test knob: env <c>SKIFF_RESCTRL_ROOT=/some/dir</c> makes containers with linux.intelRdt use that
+    /// directory as the resctrl mount (instead of the resctrl mount found in /proc/self/mountinfo). A directory that
+    /// is not resctrl is treated as a test tree: control files are created when written and tasks appended to.
+    /// </summary>
+    public const string RootVariable = "SKIFF_RESCTRL_ROOT";
+
+    /// <summary>statfs f_type of resctrl (RDTGROUP_SUPER_MAGIC).</summary>
+    private const long RdtGroupSuperMagic = 0x7655821;
+
     private readonly LinuxIntelRdt _config;
     private readonly string _id;
 
@@ -79,6 +89,43 @@ public sealed class IntelRdtManager
     }
 
     /// <summary>
+    /// The resctrl mount to use for a container that asks for intelRdt: <see cref="RootVariable"/> if set, else the
+    /// resctrl mount of /proc/self/mountinfo; throws runc's "not supported or enabled" error when there is none.
+    /// </summary>
+    public static string FindRoot()
+    {
+        string? env = Environment.GetEnvironmentVariable(RootVariable);
+        if (!string.IsNullOrEmpty(env)) return env;
+        return RdtFeatures.FindMountpoint()
+            ?? throw new IntelRdtException("intelRdt is specified in config, but Intel RDT is not supported or enabled");
+    }
+
+    /// <summary>
+    /// The manager for a container's config as saved in its state (the group path of state.json's intel_rdt_path):
+    /// what delete needs to remove the group.
+    /// </summary>
+    public static IntelRdtManager FromState(LinuxIntelRdt config, string containerId, string groupPath) =>
+        new(config, containerId, Path.GetDirectoryName(groupPath) ?? DefaultRoot);
+
+    /// <summary>
+    /// Puts an exec'd process into a running container's group (runc's setns: WriteIntelRdtTasks on the saved path,
+    /// when it still exists), and into its monitoring group mon_groups/&lt;id&gt; when there is one.
+    /// </summary>
+    public static void AddTask(string groupPath, string containerId, int pid)
+    {
+        if (!Directory.Exists(groupPath)) return;
+        var m = new IntelRdtManager(new LinuxIntelRdt(), containerId, Path.GetDirectoryName(groupPath) ?? DefaultRoot);
+        m.WriteTasks(groupPath, pid);
+        string mon = Path.Combine(groupPath, "mon_groups", containerId);
+        if (Directory.Exists(mon)) m.WriteTasks(mon, pid);
+    }
+
+    /// <summary>True unless <see cref="Root"/> is a real resctrl mount (then it is a test tree).</summary>
+    private bool FakeTree => _fakeTree ??= Libc.TryStatfsType(Root, out long t) != Errno.OK || t != RdtGroupSuperMagic;
+
+    private bool? _fakeTree;
+
+    /// <summary>
     /// Writes the schemata file: l3CacheSchema, memBwSchema, then each schemata line, in one write
     /// (nothing when none is given: a pre-existing CLOS keeps its own).
     /// </summary>
@@ -90,7 +137,7 @@ public sealed class IntelRdtManager
         if (_config.Schemata is { } extra) lines.AddRange(extra.Where(l => l.Length > 0));
         if (lines.Count == 0) return;
         string data = string.Join('\n', lines);
-        WriteFile(Path.Combine(GroupPath, "schemata"), data + "\n", $"failed to write {data}");
+        WriteFile(Path.Combine(GroupPath, "schemata"), data + "\n", $"failed to write {data}", append: false);
     }
 
     /// <summary>The pids in the group's tasks file.</summary>
@@ -120,12 +167,16 @@ public sealed class IntelRdtManager
         }
     }
 
-    private void WriteTasks(string dir, int pid) =>
-        WriteFile(Path.Combine(dir, "tasks"), pid.ToString(System.Globalization.CultureInfo.InvariantCulture), $"failed to write {pid}");
-
-    private void WriteFile(string path, string data, string context)
+    private void WriteTasks(string dir, int pid)
     {
-        using SafeFd fd = OpenForWrite(path, context);
+        string text = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // resctrl's tasks file takes one pid per write; a test tree keeps every pid, one a line, as resctrl lists them.
+        WriteFile(Path.Combine(dir, "tasks"), FakeTree ? text + "\n" : text, $"failed to write {pid}", append: true);
+    }
+
+    private void WriteFile(string path, string data, string context, bool append)
+    {
+        using SafeFd fd = OpenForWrite(path, context, append);
         try
         {
             Libc.WriteAll(fd, System.Text.Encoding.UTF8.GetBytes(data));
@@ -136,9 +187,11 @@ public sealed class IntelRdtManager
         }
     }
 
-    private SafeFd OpenForWrite(string path, string context)
+    private SafeFd OpenForWrite(string path, string context, bool append)
     {
-        try { return Libc.Open(path, Libc.O_WRONLY | Libc.O_TRUNC); }
+        int flags = Libc.O_WRONLY | Libc.O_TRUNC;
+        if (FakeTree) flags = Libc.O_WRONLY | Libc.O_CREAT | (append ? Libc.O_APPEND : Libc.O_TRUNC);
+        try { return Libc.Open(path, flags, 0x1A4 /* 0644 */); }
         catch (SyscallException e) { throw LastCmdError(new IntelRdtException(context, e)); }
     }
 

@@ -143,6 +143,8 @@ internal sealed class FsManager : ICgroupManager
 
     public void Thaw() => FreezerController.Thaw(_fs, FreezerDir());
 
+    public bool TryKillAll() => false;
+
     public bool IsFrozen() => _paths.TryGetValue("freezer", out string? dir) && FreezerController.IsFrozen(_fs, dir);
 
     private string FreezerDir() => _paths.GetValueOrDefault("freezer")

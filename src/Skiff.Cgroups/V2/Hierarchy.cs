@@ -27,6 +27,27 @@ public static class Hierarchy
         _ => null,
     };
 
+    /// <summary>
+    /// The cgroup2 mount point holding <paramref name="cgroupDir"/>: the topmost ancestor that is still cgroup2
+    /// (statfs). Used to re-open a v2 cgroup from state.json. When nothing can be stat'ed (the cgroup is gone), the
+    /// default mount point if it is a prefix, else the directory's parent.
+    /// </summary>
+    public static string MountRootOf(string cgroupDir)
+    {
+        string dir = CgroupPath.GoClean(cgroupDir);
+        string? found = null;
+        for (string? d = dir; !string.IsNullOrEmpty(d) && d != "/"; d = Path.GetDirectoryName(d))
+        {
+            if (Libc.TryStatfsType(d, out long t) != Errno.OK) continue; // removed already: look further up
+            if (t != Libc.CGROUP2_SUPER_MAGIC) break;
+            found = d;
+        }
+        if (found is not null) return found;
+        foreach (string m in new[] { Path.Combine(DefaultMountpoint, "unified"), DefaultMountpoint })
+            if (dir.StartsWith(m + "/", StringComparison.Ordinal)) return m;
+        return Path.GetDirectoryName(dir) ?? "/";
+    }
+
     private static CgroupMode? s_cached;
 
     private static CgroupMode Detect(string root)

@@ -43,6 +43,14 @@ public sealed partial class Manager
         }
     }
 
+    /// <summary>SIGKILLs everything in the cgroup (<see cref="KillAll"/>); false only when the cgroup is gone.</summary>
+    public bool TryKillAll()
+    {
+        if (!Directory.Exists(Dir)) return false;
+        KillAll();
+        return true;
+    }
+
     /// <summary>
     /// SIGKILLs every process in the cgroup and its sub-cgroups via cgroup.kill (Linux 5.14+); on older kernels,
     /// freezes, kills each pid, and thaws (as runc's signalAllProcesses).

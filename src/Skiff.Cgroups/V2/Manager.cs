@@ -38,6 +38,12 @@ public sealed partial class Manager : ICgroupManager
     /// </summary>
     public LinuxResources? Resources { get; set; }
 
+    /// <summary>
+    /// Re-opened from state.json (exec, kill, delete): <see cref="Apply"/> only moves the pid into the existing
+    /// cgroup, as runc's EnterPid, and never creates it again.
+    /// </summary>
+    public bool Loaded { get; init; }
+
     public IReadOnlyDictionary<string, string> Paths => new Dictionary<string, string> { [""] = Dir };
 
     public bool Exists() => Directory.Exists(Dir);
@@ -48,6 +54,11 @@ public sealed partial class Manager : ICgroupManager
     /// </summary>
     public void Apply(int pid)
     {
+        if (Loaded)
+        {
+            if (pid != -1 && Directory.Exists(Dir)) WriteProcs(pid);
+            return;
+        }
         CreatePath();
         if (pid != -1) WriteProcs(pid);
     }

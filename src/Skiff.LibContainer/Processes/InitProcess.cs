@@ -1,4 +1,5 @@
 using Skiff.Cgroups;
+using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Hooks;
 using Skiff.LibContainer.Init;
 using Skiff.Linux;
@@ -13,6 +14,10 @@ namespace Skiff.LibContainer.Processes;
 internal sealed class InitProcess : ParentProcess
 {
     private readonly Func<int, ulong, ContainerState> _saveState;
+
+    /// <summary>The container's Intel RDT group, when linux.intelRdt is set: init joins it and the schemata are
+    /// written on procHooks, next to the cgroup limits (runc's initProcess.start).</summary>
+    public IntelRdtManager? IntelRdt { get; init; }
 
     /// <param name="saveState">Called on procReady with the init pid and start time; writes state.json.</param>
     public InitProcess(InitConfig config, ICgroupManager cgroup, SafeFd fifo, SafeFd? console,
@@ -56,6 +61,18 @@ internal sealed class InitProcess : ParentProcess
         catch (Exception ex)
         {
             throw new ContainerException("unable to apply cgroup configuration", ex);
+        }
+        if (IntelRdt is not null)
+        {
+            try
+            {
+                IntelRdt.Apply(Pid);
+                IntelRdt.Set();
+            }
+            catch (Exception ex)
+            {
+                throw new ContainerException("unable to apply Intel RDT configuration", ex);
+            }
         }
         var hooks = _config.Spec.Hooks;
         if (hooks?.Prestart is { Count: > 0 } || hooks?.CreateRuntime is { Count: > 0 })

@@ -21,6 +21,9 @@ public sealed class Runtime
         Directory.CreateDirectory(_ioDir);
     }
 
+    /// <summary>Extra environment for every runtime invocation of this runner (test knobs such as SKIFF_CGROUP_V2_ROOT).</summary>
+    public Dictionary<string, string> Env { get; } = new();
+
     /// <summary>The --root state directory of this runner.</summary>
     public string Root { get; }
 
@@ -46,6 +49,10 @@ public sealed class Runtime
         File.WriteAllText(errPath, string.Empty);
 
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var (k, v) in Env)
+        {
+            psi.Environment[k] = v;
+        }
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("i=$1 o=$2 e=$3; shift 3; exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
         psi.ArgumentList.Add("sh");

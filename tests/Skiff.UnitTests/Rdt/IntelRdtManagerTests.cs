@@ -43,7 +43,8 @@ public sealed class IntelRdtManagerTests : IDisposable
         Populate(m.GroupPath);
         m.Apply(4242);
         m.Set();
-        Assert.Equal("4242", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
+        // a test tree (not resctrl) keeps every pid written, one a line, as resctrl lists its tasks
+        Assert.Equal("4242\n", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
         Assert.Equal("L3:0=f0\nMB:0=50\n", File.ReadAllText(Path.Combine(m.GroupPath, "schemata")));
         Assert.Equal([4242], m.GetTasks());
         m.Destroy();
@@ -99,8 +100,8 @@ public sealed class IntelRdtManagerTests : IDisposable
         File.WriteAllText(Path.Combine(m.MonitoringPath!, "tasks"), "");
         m.Apply(77);
         m.AddTask(78);
-        Assert.Equal("78", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
-        Assert.Equal("78", File.ReadAllText(Path.Combine(m.MonitoringPath!, "tasks")));
+        Assert.Equal("77\n78\n", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
+        Assert.Equal("77\n78\n", File.ReadAllText(Path.Combine(m.MonitoringPath!, "tasks")));
         m.Destroy();
         Assert.True(Directory.Exists(m.GroupPath));
         Assert.False(Directory.Exists(m.MonitoringPath));
@@ -177,5 +178,36 @@ public sealed class IntelRdtManagerTests : IDisposable
         Assert.Equal("/sys/fs/res ctrl", RdtFeatures.FindMountpoint(mi));
         File.WriteAllText(mi, "22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n");
         Assert.Null(RdtFeatures.FindMountpoint(mi));
+    }
+
+    [Fact]
+    public void ATestTreeGetsItsControlFilesCreated()
+    {
+        // a fresh directory is not resctrl: the group's files are created on write (resctrl makes them on mkdir)
+        var m = new IntelRdtManager(new LinuxIntelRdt { L3CacheSchema = "L3:0=ff" }, "fresh", _root);
+        m.Apply(99);
+        m.Set();
+        Assert.Equal("99\n", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
+        Assert.Equal("L3:0=ff\n", File.ReadAllText(Path.Combine(m.GroupPath, "schemata")));
+    }
+
+    [Fact]
+    public void AnExecdProcessJoinsTheSavedGroupAndItsMonitoringGroup()
+    {
+        var cfg = new LinuxIntelRdt { L3CacheSchema = "L3:0=ff", EnableMonitoring = true };
+        var m = new IntelRdtManager(cfg, "ex", _root);
+        m.Apply(10);
+        IntelRdtManager.AddTask(m.GroupPath, "ex", 11);
+        Assert.Equal([10, 11], m.GetTasks());
+        Assert.Equal("10\n11\n", File.ReadAllText(Path.Combine(m.MonitoringPath!, "tasks")));
+        IntelRdtManager.FromState(cfg, "ex", m.GroupPath).Destroy();
+        Assert.False(Directory.Exists(m.GroupPath));
+    }
+
+    [Fact]
+    public void AddTaskToAGroupThatIsGoneDoesNothing()
+    {
+        IntelRdtManager.AddTask(Path.Combine(_root, "gone"), "gone", 5);
+        Assert.False(Directory.Exists(Path.Combine(_root, "gone")));
     }
 }

@@ -59,6 +59,14 @@ internal sealed class InitProcess : ParentProcess
         };
     }
 
+    /// <summary>Joins the cgroups, then tells init which ones it is really in: rootless, the hierarchies it may
+    /// not create are skipped, and its cgroup mount binds its own cgroup there instead.</summary>
+    protected override void ApplyCgroup(int pid)
+    {
+        base.ApplyCgroup(pid);
+        _config.CgroupPaths = new Dictionary<string, string>(_cgroup.Paths);
+    }
+
     private static bool IsOwnEgidOnly(List<LinuxIdMapping> gidMappings) =>
         gidMappings.Count == 1 && gidMappings[0].ContainerId == 0 && gidMappings[0].HostId == Libc.getegid()
         && gidMappings[0].Size == 1;

@@ -57,11 +57,11 @@ public static class Validate
             Log.Warn("config.json has both a userns path to join and a matching userns mapping specified -- you may only provide one. Future versions of runc may return an error with this configuration.");
             return;
         }
-        if (linux?.UidMappings is null && linux?.GidMappings is null) return; // UserNamespace says why
-        IdMappings.CheckRanges(linux.UidMappings, "uidMappings");
-        IdMappings.CheckRanges(linux.GidMappings, "gidMappings");
-        IdMappings.HostIdOrThrow(linux.UidMappings, 0, "uid");
-        IdMappings.HostIdOrThrow(linux.GidMappings, 0, "gid");
+        // As in runc 1.2, this (specconv) speaks before validate: no mappings at all is "no uid mappings found".
+        IdMappings.CheckRanges(linux?.UidMappings, "uidMappings");
+        IdMappings.CheckRanges(linux?.GidMappings, "gidMappings");
+        IdMappings.HostIdOrThrow(linux?.UidMappings, 0, "uid");
+        IdMappings.HostIdOrThrow(linux?.GidMappings, 0, "gid");
     }
 
     /// <summary>validate's namespaces (user part): mappings need a user namespace, a new one needs mappings.</summary>

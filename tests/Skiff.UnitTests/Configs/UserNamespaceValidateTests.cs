@@ -38,7 +38,11 @@ public sealed class UserNamespaceValidateTests : IDisposable
         var s = WithUserNs();
         s.Linux!.UidMappings = null;
         s.Linux.GidMappings = null;
-        Assert.Equal("user namespaces enabled, but no namespace path to join nor mappings to apply specified", Fails(s));
+        // runc 1.2's specconv (HostRootUID) speaks before validate's own "no namespace path to join nor mappings"
+        Assert.Equal("user namespaces enabled, but no uid mappings found", Fails(s));
+        var linux = s.Linux!;
+        Assert.Equal("user namespaces enabled, but no namespace path to join nor mappings to apply specified",
+            Assert.Throws<ContainerException>(() => Validate.UserNamespace(linux, ["user"])).Message);
     }
 
     [Fact]

@@ -543,6 +543,28 @@ static void run_init(struct config *c, int syncfd)
 	close(syncfd);
 }
 
+/*
+ * A process that only owns a new user namespace, for idmapped mounts whose
+ * mapping is not the container's (runc's userns.Handles): unshare while still
+ * single-threaded, say so with one byte on stdout, then wait for stdin to
+ * close. The parent writes our uid_map/gid_map, opens /proc/<pid>/ns/user,
+ * closes our stdin and reaps us; the namespace lives on in its fd.
+ */
+__attribute__((noreturn)) static void userns_holder(void)
+{
+	char b;
+	ssize_t n;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		_exit(1);
+	if (write(1, "1", 1) != 1)
+		_exit(1);
+	do
+		n = read(0, &b, 1);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	_exit(0);
+}
+
 __attribute__((constructor)) static void nsexec(void)
 {
 	const char *env = getenv(ENV_INITPIPE);
@@ -550,6 +572,8 @@ __attribute__((constructor)) static void nsexec(void)
 	int initfd, childsync[2], initsync[2];
 	pid_t child;
 
+	if (getenv(ENV_USERNS_HOLDER) != NULL)
+		userns_holder();
 	if (env == NULL)
 		return;
 	stage = STAGE_PARENT;

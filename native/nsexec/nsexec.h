@@ -27,6 +27,8 @@
 #define ENV_INITPIPE "_SKIFF_INITPIPE"
 #define ENV_LOGPIPE  "_SKIFF_LOGPIPE"
 #define ENV_LOGLEVEL "_SKIFF_LOGLEVEL"
+/* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
+#define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
 
 /* Which stage this process is: -1 when the constructor did nothing. */
 #define STAGE_NONE   -1

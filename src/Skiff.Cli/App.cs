@@ -71,9 +71,10 @@ internal static class App
 
         if (global.Bool("version")) { stdout.Write(VersionText); return 0; }
 
+        string defaultRoot = Rootless.DefaultRoot(out bool xdgRoot);
         var opts = new GlobalOptions
         {
-            Root = global.String("root", DefaultRoot),
+            Root = global.String("root", defaultRoot),
             LogPath = global.String("log"),
             LogFormat = global.String("log-format", "text"),
             Debug = global.Bool("debug"),
@@ -84,6 +85,7 @@ internal static class App
         try
         {
             ConfigureLogging(opts);
+            if (xdgRoot) Rootless.PrepareXdgRoot(defaultRoot, stderr);
             if (opts.Root.Length > 0) opts.Root = Path.GetFullPath(opts.Root);
         }
         catch (Exception ex) when (ex is ContainerException or SyscallException)

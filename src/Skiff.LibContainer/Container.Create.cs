@@ -17,8 +17,10 @@ public sealed partial class Container
     private static Container Create(CreateOptions o, SafeFd? runConsole)
     {
         Ids.Validate(o.Id);
-        var spec = o.Spec ?? LoadSpec(o);
+        bool rootlessEuid = o.RootlessEuid ?? Libc.geteuid() != 0;
+        var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
         var process = spec.Process!;
+        var (rootUid, rootGid) = HostRootIds(spec);
 
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
         string stateDir = Path.Combine(o.Root, o.Id);
@@ -32,11 +34,15 @@ public sealed partial class Container
         string fifoPath = Path.Combine(stateDir, FifoName);
         Check.Rc(Libc.mkfifo(fifoPath, 0x192 /* 0622 */), "mkfifo", fifoPath);
         Check.Rc(Libc.chmod(fifoPath, 0x192 /* 0622 */), "chmod", fifoPath);
+        // The container's root (a mapped uid with a user namespace) opens the fifo from inside (runc's
+        // createExecFifo).
+        if (rootUid != Libc.geteuid() || rootGid != Libc.getegid())
+            Check.Rc(Libc.chown(fifoPath, rootUid, rootGid), "chown", fifoPath);
         using var fifo = Libc.Open(fifoPath, Libc.O_PATH);
 
         var linux = spec.Linux ??= new RuntimeSpec.Linux();
         (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
-        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: false,
+        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
         IntelRdtManager? rdt = null;
@@ -61,6 +67,8 @@ public sealed partial class Container
             PreserveFds = o.PreserveFds + ListenFds(),
             CreateConsole = process.Terminal,
             NewNamespaces = spec.Linux?.Namespaces?.Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList() ?? [],
+            RootlessEuid = rootlessEuid,
+            RootlessCgroups = o.RootlessCgroups,
         };
         var state = new ContainerState
         {
@@ -70,6 +78,7 @@ public sealed partial class Container
             Created = DateTimeOffset.UtcNow,
             SystemdCgroup = o.SystemdCgroup,
             IntelRdtPath = rdt?.GroupPath,
+            Rootless = o.RootlessCgroups,
             Config = spec,
         };
         var container = new Container(o.Root, state);
@@ -100,11 +109,27 @@ public sealed partial class Container
         return container;
     }
 
-    private static RuntimeSpec.Spec LoadSpec(CreateOptions o)
+    private static RuntimeSpec.Spec LoadSpec(CreateOptions o, bool? rootlessEuid = null)
     {
         var spec = SpecLoader.Load(o.Bundle);
-        Configs.Validate.Spec(spec, o.SystemdCgroup);
+        Configs.Validate.Spec(spec, o.SystemdCgroup, rootlessEuid: rootlessEuid ?? o.RootlessEuid);
         return spec;
+    }
+
+    /// <summary>runc's HostRootUID/HostRootGID: who the container's root is on the host (0 without a user
+    /// namespace; the mapped ids of a joined one as /proc shows them, when its path is a /proc one).</summary>
+    internal static (uint Uid, uint Gid) HostRootIds(RuntimeSpec.Spec spec)
+    {
+        var linux = spec.Linux;
+        var userNs = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
+        if (userNs is null) return (0, 0);
+        if (!string.IsNullOrEmpty(userNs.Path))
+        {
+            var maps = IdMappings.OfNamespacePath(userNs.Path);
+            if (maps is null) return (0, 0);
+            return (IdMappings.HostId(maps.Value.Uid, 0) ?? 0, IdMappings.HostId(maps.Value.Gid, 0) ?? 0);
+        }
+        return (IdMappings.HostIdOrThrow(linux!.UidMappings, 0, "uid"), IdMappings.HostIdOrThrow(linux.GidMappings, 0, "gid"));
     }
 
     private static void MkdirAll(string dir, uint mode)

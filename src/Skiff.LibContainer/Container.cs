@@ -140,7 +140,7 @@ public sealed partial class Container
         AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
     }
 
-    private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths);
+    private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths, rootless: _state.Rootless);
 
     /// <summary>`kill`: sends <paramref name="signal"/> to init, or to every process of the cgroup with all.</summary>
     public void Signal(int signal, bool all)

@@ -18,6 +18,10 @@ public sealed class CreateOptions
     public bool Detach { get; set; }
     /// <summary>The loaded and validated spec, when the caller already has it (else it is read from the bundle).</summary>
     public RuntimeSpec.Spec? Spec { get; set; }
+    /// <summary>runc's RootlessEUID; null means "the effective uid is not 0", as runc decides it.</summary>
+    public bool? RootlessEuid { get; set; }
+    /// <summary>runc's RootlessCgroups (--rootless, or auto-detected): cgroups we may not create are skipped.</summary>
+    public bool RootlessCgroups { get; set; }
     /// <summary>run only: do not delete the container after it exits.</summary>
     public bool Keep { get; set; }
 }

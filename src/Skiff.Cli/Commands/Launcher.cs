@@ -52,6 +52,7 @@ internal static class Launcher
             NoNewKeyring = inv.Args.Bool("no-new-keyring"),
             PreserveFds = inv.Args.Int("preserve-fds"),
             SystemdCgroup = inv.Global.SystemdCgroup,
+            RootlessCgroups = Rootless.UseRootlessCgroupManager(inv.Global),
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
             Spec = spec,

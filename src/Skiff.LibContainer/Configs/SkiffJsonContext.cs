@@ -9,6 +9,7 @@ namespace Skiff.LibContainer.Configs;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(InitConfig))]
+[JsonSerializable(typeof(Processes.MountRequest))]
 internal sealed partial class SkiffJsonContext : JsonSerializerContext
 {
 }

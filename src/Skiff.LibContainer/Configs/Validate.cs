@@ -15,12 +15,15 @@ public static class Validate
     /// <summary>Namespace types of the spec and whether runc knows them.</summary>
     public static readonly IReadOnlyList<string> NamespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
 
-    /// <summary>Runs every check; throws <see cref="ContainerException"/> with runc's text on the first failure.</summary>
-    public static void Spec(Spec spec, bool systemdCgroup, string procRoot = "/proc")
+    /// <summary>Runs every check; throws <see cref="ContainerException"/> with runc's text on the first failure.
+    /// <paramref name="rootlessEuid"/> is runc's RootlessEUID (default: the effective uid is not 0).</summary>
+    public static void Spec(Spec spec, bool systemdCgroup, string procRoot = "/proc", bool? rootlessEuid = null)
     {
         var linux = spec.Linux;
+        bool rootless = rootlessEuid ?? Libc.geteuid() != 0;
         var namespaces = Namespaces(linux);
         CgroupsPath(linux?.CgroupsPath, systemdCgroup);
+        UserNamespaceMappings(linux, namespaces);
         Rootfs(spec.Root?.Path ?? "");
         if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Contains("uts"))
             throw new ContainerException("unable to set hostname without a private UTS namespace");
@@ -29,8 +32,108 @@ public static class Validate
         if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !namespaces.Contains("mount"))
             throw new ContainerException("unable to restrict sys entries without a private MNT namespace");
         KernelNamespaces(linux, namespaces, procRoot);
+        UserNamespace(linux, namespaces);
         Sysctl(linux?.Sysctl, namespaces);
+        if (rootless) RootlessEuid(spec, namespaces);
+        IdMappedMounts(spec.Mounts, rootless, namespaces.Contains("user"));
         Mounts(spec.Mounts);
+    }
+
+    /// <summary>
+    /// specconv's setupUserNamespace: a joined user namespace may not come with other mappings than its own; the
+    /// container's root must be mapped (Config.HostRootUID/GID); and, beyond runc, every range must be one the
+    /// kernel accepts (no overlaps), so a bad map fails here with a clear message rather than in nsexec.
+    /// </summary>
+    public static void UserNamespaceMappings(SpecLinux? linux, HashSet<string> namespaces)
+    {
+        if (!namespaces.Contains("user")) return;
+        string? path = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path;
+        if (!string.IsNullOrEmpty(path))
+        {
+            if (linux!.UidMappings is null && linux.GidMappings is null) return;
+            var actual = IdMappings.OfNamespacePath(path);
+            if (actual is null || !IdMappings.Same(actual.Value.Uid, linux.UidMappings) || !IdMappings.Same(actual.Value.Gid, linux.GidMappings))
+                throw new ContainerException("user namespaces enabled, but both namespace path and non-matching mapping specified -- you may only provide one");
+            Log.Warn("config.json has both a userns path to join and a matching userns mapping specified -- you may only provide one. Future versions of runc may return an error with this configuration.");
+            return;
+        }
+        // As in runc 1.2, this (specconv) speaks before validate: no mappings at all is "no uid mappings found".
+        IdMappings.CheckRanges(linux?.UidMappings, "uidMappings");
+        IdMappings.CheckRanges(linux?.GidMappings, "gidMappings");
+        IdMappings.HostIdOrThrow(linux?.UidMappings, 0, "uid");
+        IdMappings.HostIdOrThrow(linux?.GidMappings, 0, "gid");
+    }
+
+    /// <summary>validate's namespaces (user part): mappings need a user namespace, a new one needs mappings.</summary>
+    public static void UserNamespace(SpecLinux? linux, HashSet<string> namespaces)
+    {
+        bool hasMappings = linux?.UidMappings is not null || linux?.GidMappings is not null;
+        if (namespaces.Contains("user"))
+        {
+            bool hasPath = !string.IsNullOrEmpty(linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path);
+            if (!hasPath && !hasMappings)
+                throw new ContainerException("user namespaces enabled, but no namespace path to join nor mappings to apply specified");
+        }
+        else if (hasMappings)
+        {
+            throw new ContainerException("user namespace mappings specified, but user namespace isn't enabled in the config");
+        }
+    }
+
+    /// <summary>validate's rootlessEUIDCheck: a user namespace with mappings, and no uid=/gid= mount option that
+    /// is not mapped.</summary>
+    public static void RootlessEuid(Spec spec, HashSet<string> namespaces)
+    {
+        var linux = spec.Linux;
+        if (!namespaces.Contains("user")) throw new ContainerException("rootless container requires user namespaces");
+        bool joined = !string.IsNullOrEmpty(linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path);
+        if (!joined)
+        {
+            if (linux?.UidMappings is not { Count: > 0 }) throw new ContainerException("rootless containers requires at least one UID mapping");
+            if (linux.GidMappings is not { Count: > 0 }) throw new ContainerException("rootless containers requires at least one GID mapping");
+        }
+        foreach (var m in spec.Mounts ?? [])
+        {
+            foreach (string opt in m.Options ?? [])
+            {
+                if (opt.StartsWith("uid=", StringComparison.Ordinal) && uint.TryParse(opt.AsSpan(4), out uint uid) && !joined)
+                {
+                    try { IdMappings.HostIdOrThrow(linux!.UidMappings, uid, "uid"); }
+                    catch (ContainerException ex) { throw new ContainerException($"cannot specify uid={uid} mount option for rootless container", ex); }
+                }
+                if (opt.StartsWith("gid=", StringComparison.Ordinal) && uint.TryParse(opt.AsSpan(4), out uint gid) && !joined)
+                {
+                    try { IdMappings.HostIdOrThrow(linux!.GidMappings, gid, "gid"); }
+                    catch (ContainerException ex) { throw new ContainerException($"cannot specify gid={gid} mount option for rootless container", ex); }
+                }
+            }
+        }
+    }
+
+    /// <summary>validate's checkIDMapMounts: idmapped mounts (uidMappings/gidMappings, or idmap/ridmap) are
+    /// bind mounts only, not for rootless, with both maps (given, or the container's for idmap/ridmap alone).</summary>
+    public static void IdMappedMounts(List<Mount>? mounts, bool rootlessEuid, bool userNs)
+    {
+        foreach (var m in mounts ?? [])
+        {
+            bool hasMaps = m.UidMappings is not null || m.GidMappings is not null;
+            bool idmapOpt = m.Options?.Any(o => o is "idmap" or "ridmap") ?? false;
+            if (!hasMaps && !idmapOpt) continue;
+            string? err = null;
+            bool bind = m.Options?.Any(o => o is "bind" or "rbind") ?? false;
+            if (!bind) err = "id-mapped mounts are only supported for bind-mounts";
+            else if (rootlessEuid) err = "id-mapped mounts are not supported for rootless containers";
+            // idmap/ridmap alone take the container's user namespace (specconv), so they need one
+            else if (hasMaps ? m.UidMappings is not { Count: > 0 } || m.GidMappings is not { Count: > 0 } : !userNs)
+                err = "id-mapped mounts must have both uid and gid mappings specified";
+            if (err is null && hasMaps)
+            {
+                IdMappings.CheckRanges(m.UidMappings, "uidMappings");
+                IdMappings.CheckRanges(m.GidMappings, "gidMappings");
+            }
+            if (err is not null)
+                throw new ContainerException($"invalid mount {{Source:{m.Source} Destination:{m.Destination} Type:{m.Type}}}: {err}");
+        }
     }
 
     /// <summary>specconv: every type known (`namespace {"foo" ""} does not exist`), none twice.</summary>

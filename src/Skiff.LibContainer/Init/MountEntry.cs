@@ -17,11 +17,19 @@ internal sealed class MountEntry
     public ulong RecAttrSet { get; init; }
     public ulong RecAttrClr { get; init; }
     public bool TmpCopyUp { get; init; }
+    /// <summary>Set for an idmapped mount.</summary>
+    public MountIdMapping? IdMapping { get; init; }
+    /// <summary>The source fd the parent made for this mount (procMountFd), while it is being mounted.</summary>
+    public MountSource? Src { get; set; }
 
     public bool HasRecAttr => RecAttrSet != 0 || RecAttrClr != 0;
     public bool IsDev => CleanPath(Destination) == "/dev";
 
-    public static MountEntry FromSpec(RuntimeSpec.Mount m, string bundle)
+    /// <param name="m">The spec's mount.</param>
+    /// <param name="bundle">Relative bind sources are taken relative to it.</param>
+    /// <param name="linux">The spec's linux section: "idmap"/"ridmap" without mappings take the container's
+    /// (specconv); without it such a mount carries no mappings.</param>
+    public static MountEntry FromSpec(RuntimeSpec.Mount m, string bundle, RuntimeSpec.Linux? linux = null)
     {
         var o = MountOptions.Parse(m.Options);
         string device = m.Type ?? "";
@@ -33,8 +41,21 @@ internal sealed class MountEntry
         }
         if (source.Contains('\0') || m.Destination.Contains('\0') || device.Contains('\0'))
             throw new ContainerException("mount field contains null byte");
-        if (o.IdMap || m.UidMappings is { Count: > 0 } || m.GidMappings is { Count: > 0 })
-            throw new ContainerException($"idmapped mounts are not supported (mount at {m.Destination})");
+        MountIdMapping? idmap = null;
+        if (o.IdMap || m.UidMappings is not null || m.GidMappings is not null)
+        {
+            idmap = new MountIdMapping { Recursive = o.IdMapRecursive, UidMappings = m.UidMappings, GidMappings = m.GidMappings };
+            var userNs = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
+            if (m.UidMappings is null && m.GidMappings is null && userNs is not null)
+            {
+                if (!string.IsNullOrEmpty(userNs.Path)) idmap.UserNsPath = userNs.Path;
+                else
+                {
+                    idmap.UidMappings = linux!.UidMappings;
+                    idmap.GidMappings = linux.GidMappings;
+                }
+            }
+        }
         return new MountEntry
         {
             Source = source,
@@ -47,6 +68,7 @@ internal sealed class MountEntry
             RecAttrSet = o.RecAttrSet,
             RecAttrClr = o.RecAttrClr,
             TmpCopyUp = o.TmpCopyUp,
+            IdMapping = idmap,
         };
     }
 

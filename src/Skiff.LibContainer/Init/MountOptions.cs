@@ -18,8 +18,10 @@ internal sealed class MountOptions
     public bool HasRecAttr => RecAttrSet != 0 || RecAttrClr != 0;
     /// <summary>"tmpcopyup": copy the directory's contents into the new tmpfs (not implemented; logged and ignored).</summary>
     public bool TmpCopyUp { get; private set; }
-    /// <summary>"idmap"/"ridmap" (idmapped mounts are not implemented).</summary>
+    /// <summary>"idmap"/"ridmap": an idmapped mount (with the container's mappings unless the mount has its own).</summary>
     public bool IdMap { get; private set; }
+    /// <summary>"ridmap": the mapping applies to every mount of the (rbind) tree.</summary>
+    public bool IdMapRecursive { get; private set; }
     public bool IsBind => (Flags & MS_BIND) != 0;
 
     private static readonly Dictionary<string, (bool Clear, ulong Flag)> s_flags = new()
@@ -126,7 +128,11 @@ internal sealed class MountOptions
                 }
             }
             else if (o == "tmpcopyup") m.TmpCopyUp = true;
-            else if (o is "idmap" or "ridmap") m.IdMap = true;
+            else if (o is "idmap" or "ridmap")
+            {
+                m.IdMap = true;
+                m.IdMapRecursive = o == "ridmap";
+            }
             else data.Add(o);
         }
         m.Data = string.Join(",", data);

@@ -94,8 +94,11 @@ internal static class MountToRootfs
     private static void BindMount(MountContext c, MountEntry m, string target)
     {
         string rootfs = c.Rootfs;
-        if (StatMode(AT_FDCWD, m.Source, 0, out uint srcMode) < 0)
-            Check.Throw("stat", Check.LastErrno, m.Source);
+        // With a source from the parent (procMountFd) the path may not be reachable from here: look at the fd.
+        int statRc = m.Src is { } src0
+            ? StatMode(src0.Fd.Fd, "", AT_EMPTY_PATH, out uint srcMode)
+            : StatMode(AT_FDCWD, m.Source, 0, out srcMode);
+        if (statRc < 0) Check.Throw("stat", Check.LastErrno, m.Source);
         CheckProcMount(rootfs, target, m.Source);
         SecureJoin.CreateIfNotExists(target, (srcMode & S_IFMT) == S_IFDIR);
         Propagate(m, rootfs);
@@ -113,7 +116,8 @@ internal static class MountToRootfs
             // The mount may carry flags locked by the kernel (a mount inherited into a user namespace): keep them
             // (as "mount --bind -o remount"), unless the user asked to clear one of them, or asked for an atime
             // mode other than the one the mount has.
-            if (Statfs(m.Source, out var st) < 0) Check.Throw("statfs", Check.LastErrno, m.Source);
+            int sfRc = m.Src is { } src1 ? Fstatfs(src1.Fd.Fd, out var st) : Statfs(m.Source, out st);
+            if (sfRc < 0) Check.Throw("statfs", Check.LastErrno, m.Source);
             ulong srcFlags = MountCall.StatfsToMountFlags(st.Flags);
             if ((srcFlags & m.ClearedFlags & MountCall.LockFlags) != 0) throw mountErr;
             if ((m.Flags & MountCall.AtimeFlags) != 0 && (m.Flags & MountCall.AtimeFlags) != (srcFlags & MountCall.AtimeFlags))
@@ -133,7 +137,18 @@ internal static class MountToRootfs
         ulong flags = m.Flags;
         if (m.Device == "tmpfs" || m.IsDev) flags &= ~MS_RDONLY;
         SecureJoin.WithProcfd(rootfs, m.Destination, procfd =>
-            MountCall.Mount(m.Source, m.Destination, procfd, m.Device, flags, m.Data));
+        {
+            if (m.Src is { IsOpenTree: true } tree)
+            {
+                // An idmapped clone made by the parent: attach it (runc's mountViaFds).
+                Check.Rc(move_mount(tree.Fd.Fd, "", AT_FDCWD, procfd, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS),
+                    "move_mount", m.Destination);
+            }
+            else
+            {
+                MountCall.Mount(m.Src?.ProcPath ?? m.Source, m.Destination, procfd, m.Device, flags, m.Data);
+            }
+        });
         if (m.PropagationFlags.Count == 0) return;
         try
         {

@@ -1,3 +1,4 @@
+using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using static Skiff.Linux.Libc;
@@ -20,7 +21,10 @@ internal static class Rootfs
     /// <paramref name="beforePivot"/> (with cwd = the rootfs, as runc runs the createContainer hooks), then
     /// pivot_root (or MS_MOVE + chroot with NoPivot). Afterwards cwd is the new "/" and process.cwd exists.
     /// </summary>
-    public static void Prepare(InitConfig cfg, Action beforePivot)
+    /// <remarks>An idmapped mount, or (in a user namespace) a bind mount whose source this process cannot reach,
+    /// gets its source from the parent: procMountPlease on <paramref name="sync"/>, answered by procMountFd with
+    /// the fd (runc 1.2's prepareRootfs).</remarks>
+    public static void Prepare(InitConfig cfg, SyncSocket? sync, Action beforePivot)
     {
         var spec = cfg.Spec;
         var c = MountContext.From(cfg);
@@ -29,9 +33,20 @@ internal static class Rootfs
 
         Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
 
-        var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle)).ToList();
+        var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle, spec.Linux)).ToList();
         foreach (var m in mounts)
-            Wrap($"error mounting \"{m.Source}\" to rootfs at \"{m.Destination}\"", () => MountToRootfs.Mount(c, m));
+        {
+            if (sync is not null && WantsSource(cfg, c, m)) m.Src = MountSources.Request(sync, m);
+            try
+            {
+                Wrap($"error mounting \"{m.Source}\" to rootfs at \"{m.Destination}\"", () => MountToRootfs.Mount(c, m));
+            }
+            finally
+            {
+                m.Src?.Dispose();
+                m.Src = null;
+            }
+        }
 
         bool setupDev = NeedsSetupDev(mounts);
         if (setupDev)
@@ -93,6 +108,16 @@ internal static class Rootfs
             Wrap("error setting rootfs as readonly", SetReadonly);
 
         umask(cfg.Process.User.Umask ?? 0x12 /* 0022 */);
+    }
+
+    /// <summary>runc's wantSourceFile: always for an idmapped mount; for a bind mount in a user namespace (not
+    /// rootless: there the parent is no more privileged) when its source cannot be looked at from here.</summary>
+    private static bool WantsSource(InitConfig cfg, MountContext c, MountEntry m)
+    {
+        if (m.IdMapping is not null) return true;
+        if (m.Device != "bind" || cfg.RootlessEuid || !c.UserNs) return false;
+        if (StatMode(AT_FDCWD, m.Source, 0, out _) == 0) return false;
+        return Check.LastErrno is Errno.EACCES or Errno.EPERM;
     }
 
     /// <summary>A bind mount of /dev means the caller provides the devices.</summary>

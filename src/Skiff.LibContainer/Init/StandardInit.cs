@@ -35,7 +35,7 @@ internal static class StandardInit
                 HookRunner.Run("createContainer", hooks, State(cfg, "creating"));
         }
 
-        if (newMnt) Rootfs.Prepare(cfg, HooksSync);
+        if (newMnt) Rootfs.Prepare(cfg, sync, HooksSync);
         else HooksSync();
 
         if (cfg.CreateConsole)

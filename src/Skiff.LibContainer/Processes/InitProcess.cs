@@ -39,17 +39,55 @@ internal sealed class InitProcess : ParentProcess
             var ns = spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == type && !string.IsNullOrEmpty(n.Path));
             if (ns is not null) paths.Add((Namespaces.Info(type)!.Value.ProcName, ns.Path!));
         }
+        // The maps are written only for a user namespace we create (not one we join).
         bool newUser = (flags & Namespaces.CLONE_NEWUSER) != 0;
+        var uidMappings = newUser ? spec.Linux?.UidMappings : null;
+        var gidMappings = newUser ? spec.Linux?.GidMappings : null;
+        bool rootless = _config.RootlessEuid;
         return new BootstrapData
         {
             CloneFlags = flags,
             NsPaths = paths,
-            UidMap = newUser && spec.Linux?.UidMappings is { Count: > 0 } um ? BootstrapData.FormatIdMap(um) : null,
-            GidMap = newUser && spec.Linux?.GidMappings is { Count: > 0 } gm ? BootstrapData.FormatIdMap(gm) : null,
+            UidMap = uidMappings is { Count: > 0 } ? BootstrapData.FormatIdMap(uidMappings) : null,
+            GidMap = gidMappings is { Count: > 0 } ? BootstrapData.FormatIdMap(gidMappings) : null,
+            // Without root, more than our own id needs newuidmap/newgidmap (setuid helpers that check /etc/subuid);
+            // the paths are resolved here, not in nsexec.
+            UidMapPath = rootless && uidMappings is { Count: > 0 } ? LookPath("newuidmap") : null,
+            GidMapPath = rootless && gidMappings is { Count: > 0 } ? LookPath("newgidmap") : null,
+            // runc's requiresRootOrMappingTool: setgroups(2) stays allowed unless the gid map is just our own egid
+            // as root, which an unprivileged writer may only do after denying setgroups.
+            Setgroup = gidMappings is { Count: > 0 } && !IsOwnEgidOnly(gidMappings),
+            RootlessEuid = rootless,
             OomScoreAdj = spec.Process?.OomScoreAdj?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             TimeOffsets = (flags & Namespaces.CLONE_NEWTIME) != 0 && spec.Linux?.TimeOffsets is { } offs
                 ? BootstrapData.FormatTimeOffsets(offs) : null,
         };
+    }
+
+    /// <summary>Joins the cgroups, then tells init which ones it is really in: rootless, the hierarchies it may
+    /// not create are skipped, and its cgroup mount binds its own cgroup there instead.</summary>
+    protected override void ApplyCgroup(int pid)
+    {
+        base.ApplyCgroup(pid);
+        _config.CgroupPaths = new Dictionary<string, string>(_cgroup.Paths);
+    }
+
+    private static bool IsOwnEgidOnly(List<LinuxIdMapping> gidMappings) =>
+        gidMappings.Count == 1 && gidMappings[0].ContainerId == 0 && gidMappings[0].HostId == Libc.getegid()
+        && gidMappings[0].Size == 1;
+
+    /// <summary>Go's exec.LookPath: the first executable <paramref name="name"/> in $PATH, else null.</summary>
+    internal static string? LookPath(string name)
+    {
+        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (string dir in path.Split(':'))
+        {
+            string candidate = Path.Join(dir.Length == 0 ? "." : dir, name);
+            if (Libc.StatMode(Libc.AT_FDCWD, candidate, 0, out uint mode) == 0 && (mode & Libc.S_IFMT) == Libc.S_IFREG
+                && (mode & 0x49 /* 0111 */) != 0)
+                return Path.GetFullPath(candidate);
+        }
+        return null;
     }
 
     protected override void OnHooks()

@@ -152,6 +152,26 @@ internal abstract class ParentProcess
         }
     }
 
+    /// <summary>
+    /// procMountPlease (init only, before procHooks): the source of an idmapped mount, or of a bind mount the
+    /// container cannot reach, made here and sent back with procMountFd. Not for rootless containers, which cannot
+    /// set MOUNT_ATTR_IDMAP nor do OPEN_TREE_CLONE (runc's goCreateMountSources).
+    /// </summary>
+    private void OnMountPlease(SyncSocket sync, string? request)
+    {
+        if (_config.RootlessEuid) throw new ContainerException("cannot fulfil mount requests as a rootless user");
+        (string type, SafeFd fd) src;
+        try
+        {
+            src = MountSourceMaker.Create(Pid, request, _config.Spec);
+        }
+        catch (Exception ex) when (ex is ContainerException or SyscallException)
+        {
+            throw new ContainerException("failed to fulfil mount request", ex);
+        }
+        using (src.fd) sync.Send(SyncType.procMountFd, src.type, src.fd);
+    }
+
     private ulong SafeOomCount()
     {
         try { return _cgroup.OomKillCount(); }
@@ -233,6 +253,9 @@ internal abstract class ParentProcess
                 case SyncType.procSeccomp:
                     OnSeccomp(msg.Message);
                     sync.Send(SyncType.procSeccompDone);
+                    break;
+                case SyncType.procMountPlease:
+                    OnMountPlease(sync, msg.Message);
                     break;
                 default:
                     throw new ContainerException($"sync message {msg.Type} is not supported yet");

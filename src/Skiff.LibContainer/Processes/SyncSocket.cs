@@ -17,12 +17,18 @@ public sealed class SyncSocket : IDisposable
 
     public SafeFd Fd { get; }
 
-    public void Send(SyncType type, string? message = null)
+    public void Send(SyncType type, string? message = null) => Send(type, message, null);
+
+    /// <summary>Sends one message, with <paramref name="file"/> attached (SCM_RIGHTS) when given (procMountFd).</summary>
+    public void Send(SyncType type, string? message, SafeFd? file)
     {
         if (Log.IsDebug) Log.Debug($"{_side}: sync send {type}");
         try
         {
-            Libc.WriteAll(Fd, new SyncMessage(type, message).Encode(), "write sync");
+            byte[] packet = new SyncMessage(type, message).Encode();
+            if (file is null) Libc.WriteAll(Fd, packet, "write sync");
+            else if (Libc.SendWithFds(Fd, packet, [file.Fd]) != packet.Length)
+                throw new ContainerException($"short write of sync message {type}");
         }
         catch (SyscallException ex)
         {
@@ -30,25 +36,54 @@ public sealed class SyncSocket : IDisposable
         }
     }
 
-    /// <summary>The next message, or null when the peer closed its end.</summary>
+    /// <summary>The next message, or null when the peer closed its end (an fd sent along is closed).</summary>
     public SyncMessage? Receive()
     {
+        var msg = Receive(out SafeFd? file);
+        file?.Dispose();
+        return msg;
+    }
+
+    /// <summary>The next message and the fd sent with it (SCM_RIGHTS, close-on-exec; null when none), or null
+    /// when the peer closed its end. The caller owns <paramref name="file"/>.</summary>
+    public SyncMessage? Receive(out SafeFd? file)
+    {
+        file = null;
         byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxPacket);
+        Span<int> fds = stackalloc int[Libc.MaxFdsPerMessage];
+        int fdCount = 0;
         try
         {
             int n;
             try
             {
-                n = Libc.Read(Fd, buf.AsSpan(0, MaxPacket), "read sync");
+                n = Libc.RecvWithFds(Fd, buf.AsSpan(0, MaxPacket), fds, out fdCount, out _);
             }
             catch (SyscallException ex) when (ex.Errno == Errno.ECONNRESET)
             {
                 n = 0;
             }
-            if (n == 0) return null;
+            // Only one fd is ever sent; more are closed.
+            for (int i = 0; i < fdCount; i++)
+            {
+                if (i == 0) file = new SafeFd(fds[0]);
+                else Libc.close(fds[i]);
+            }
+            if (n == 0)
+            {
+                file?.Dispose();
+                file = null;
+                return null;
+            }
             var msg = SyncMessage.Decode(buf.AsSpan(0, n));
-            if (Log.IsDebug) Log.Debug($"{_side}: sync recv {msg.Type}");
+            if (Log.IsDebug) Log.Debug($"{_side}: sync recv {msg.Type}{(file is null ? "" : " with fd " + file.Fd)}");
             return msg;
+        }
+        catch
+        {
+            file?.Dispose();
+            file = null;
+            throw;
         }
         finally
         {

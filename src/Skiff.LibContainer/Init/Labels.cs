@@ -1,15 +1,14 @@
 using System.Text;
 using Skiff.Linux;
-using Skiff.Linux.Logging;
 
 namespace Skiff.LibContainer.Init;
 
 /// <summary>
 /// LSM labels of the container's process: the AppArmor profile (runc's apparmor.ApplyProfile: "exec NAME" into
 /// /proc/thread-self/attr/apparmor/exec, taking effect at execve) and the SELinux process label (go-selinux's
-/// SetExecLabel: the label into /proc/thread-self/attr/exec) and mount label. Requested where the LSM is not
-/// enabled, the profile and the process label are errors; the mount label is ignored with a warning, as runc
-/// (go-selinux's FormatMountLabel) ignores it.
+/// SetExecLabel: the label into /proc/thread-self/attr/exec) and mount label (context= on the container's mounts).
+/// Requested where the LSM is not enabled, each is an error before anything is created (runc fails later: its
+/// profile write or its context= mount option fails in init).
 /// </summary>
 internal static class Labels
 {
@@ -72,7 +71,7 @@ internal static class Labels
 
     /// <summary>
     /// The parent's check, on the host's /sys before anything is created: a profile or process label for an LSM
-    /// this host does not run is an error; a mount label is only warned about.
+    /// this host does not run is an error.
     /// </summary>
     public static void Validate(string? apparmorProfile, string? processLabel, string? mountLabel)
     {
@@ -83,7 +82,7 @@ internal static class Labels
         if (!string.IsNullOrEmpty(processLabel) && !selinux)
             throw new ContainerException("selinux label is specified in config, but selinux is disabled or not supported");
         if (!string.IsNullOrEmpty(mountLabel) && !selinux)
-            Log.Warn($"selinux mount label \"{mountLabel}\" is ignored: selinux is disabled or not supported");
+            throw new ContainerException("selinux mount label is specified in config, but selinux is disabled or not supported");
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public static class Validate
         var namespaces = Namespaces(linux);
         CgroupsPath(linux?.CgroupsPath, systemdCgroup);
         UserNamespaceMappings(linux, namespaces);
+        // specconv's conversions (before runc's validator runs): seccomp profile, personality
+        Seccomp.SeccompFilter.Convert(linux?.Seccomp);
+        Init.Personality.Validate(linux?.Personality);
         Rootfs(spec.Root?.Path ?? "");
         if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Contains("uts"))
             throw new ContainerException("unable to set hostname without a private UTS namespace");
@@ -37,6 +40,18 @@ public static class Validate
         if (rootless) RootlessEuid(spec, namespaces);
         IdMappedMounts(spec.Mounts, rootless, namespaces.Contains("user"));
         Mounts(spec.Mounts);
+        if (spec.Process is not null) ProcessAttributes(spec.Process, linux?.MountLabel);
+    }
+
+    /// <summary>
+    /// The process attributes init applies just before exec, checked up front (for `create`/`run` and for
+    /// `exec`): scheduler and ioPriority as runc's validator and specconv, AppArmor/SELinux availability.
+    /// </summary>
+    public static void ProcessAttributes(Process process, string? mountLabel = null)
+    {
+        Init.Scheduler.Validate(process.Scheduler);
+        Init.IoPriority.Validate(process.IoPriority);
+        Init.Labels.Validate(process.ApparmorProfile, process.SelinuxLabel, mountLabel);
     }
 
     /// <summary>

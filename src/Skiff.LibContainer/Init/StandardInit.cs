@@ -49,6 +49,7 @@ internal static class StandardInit
             if (!string.IsNullOrEmpty(spec.Hostname)) Libc.SetHostname(spec.Hostname);
             if (!string.IsNullOrEmpty(spec.Domainname)) Libc.SetDomainname(spec.Domainname);
         }
+        Labels.ApplyAppArmor(proc.ApparmorProfile);
         Sysctl.Apply(spec.Linux?.Sysctl);
         if (newMnt) Rootfs.Finalize(cfg);
         if (!cfg.NoNewKeyring) JoinSessionKeyring(cfg.ContainerId);
@@ -57,6 +58,7 @@ internal static class StandardInit
         var args = proc.Args ?? throw new ContainerException("args must not be empty");
         string path = ExecLookup.Find(args[0], env);
 
+        ProcessFinal.BeforeReady(cfg);
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
 

@@ -127,28 +127,63 @@ internal abstract class ParentProcess
     }
 
     /// <summary>
-    /// procSeccomp: copies the child's notify fd (pidfd_getfd) and sends it with the OCI ContainerProcessState to
-    /// the agent listening at listenerPath (runc's sendContainerProcessState).
+    /// The pid the agent sees as the container's (state.pid): init's own for init; for an exec'd process the
+    /// container's init (the caller sets it), the exec'd process being the message's top-level pid.
     /// </summary>
-    private void OnSeccomp(string? fdText)
+    internal int StatePid { get; set; }
+
+    /// <summary>
+    /// procSeccomp (runc's process_linux.go): copies the child's notify fd (pidfd_open + pidfd_getfd), lets the
+    /// child go on (procSeccompDone: it waits for the agent anyway if it hits a notified syscall), then sends the
+    /// OCI ContainerProcessState with the fd (SCM_RIGHTS) to the agent listening at listenerPath.
+    /// </summary>
+    private void OnSeccomp(SyncSocket sync, string? fdText)
     {
-        if (!int.TryParse(fdText, out int childFd)) throw new ContainerException($"bad seccomp fd in procSeccomp: {fdText}");
         var seccomp = _config.Spec.Linux?.Seccomp;
         if (string.IsNullOrEmpty(seccomp?.ListenerPath))
-            throw new ContainerException("listenerPath is not set");
-        using var pidfd = Libc.PidfdOpen(Pid);
-        using var notifyFd = Libc.PidfdGetfd(pidfd, childFd);
-        byte[] json = Seccomp.SeccompAgentProtocol.ContainerProcessState(_config.Spec.OciVersion,
-            [Seccomp.SeccompAgentProtocol.SeccompFdName], Pid, seccomp.ListenerMetadata,
-            OciState(_config.IsSetns ? "running" : "creating"));
+            throw new ContainerException("seccomp listenerPath is not set");
+        if (!int.TryParse(fdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int childFd))
+            throw new ContainerException($"sync \"procSeccomp\" passed invalid fd arg: {fdText}");
+        SafeFd notifyFd;
         try
         {
-            using var conn = Libc.ConnectUnix(seccomp.ListenerPath);
-            Libc.SendWithFds(conn, json, [notifyFd.Fd]);
+            using var pidfd = Libc.PidfdOpen(Pid);
+            notifyFd = Libc.PidfdGetfd(pidfd, childFd);
         }
         catch (SyscallException ex)
         {
-            throw new ContainerException("failed to connect with seccomp agent specified in the seccomp profile", ex);
+            throw new ContainerException($"sync \"procSeccomp\" get fd {childFd} from child failed", ex);
+        }
+        using (notifyFd)
+        {
+            sync.Send(SyncType.procSeccompDone);
+            State state = OciState(_config.IsSetns ? "running" : "creating");
+            state.OciVersion = DefaultSpec.OciVersion;
+            if (StatePid > 0) state.Pid = StatePid;
+            byte[] json = Seccomp.SeccompAgentProtocol.ContainerProcessState(DefaultSpec.OciVersion,
+                [Seccomp.SeccompAgentProtocol.SeccompFdName], Pid, seccomp.ListenerMetadata, state);
+            SafeFd conn;
+            try
+            {
+                conn = Libc.ConnectUnix(seccomp.ListenerPath);
+            }
+            catch (SyscallException ex)
+            {
+                throw new ContainerException("failed to connect with seccomp agent specified in the seccomp profile",
+                    new ContainerException($"dial unix {seccomp.ListenerPath}", ex));
+            }
+            using (conn)
+            {
+                try
+                {
+                    int sent = Libc.SendWithFds(conn, json, [notifyFd.Fd]);
+                    if (sent < json.Length) Libc.WriteAll(conn, json.AsSpan(sent), "write");
+                }
+                catch (SyscallException ex)
+                {
+                    throw new ContainerException($"cannot send seccomp fd to {seccomp.ListenerPath}", ex);
+                }
+            }
         }
     }
 
@@ -251,8 +286,7 @@ internal abstract class ParentProcess
                     sync.Send(SyncType.procRun);
                     break;
                 case SyncType.procSeccomp:
-                    OnSeccomp(msg.Message);
-                    sync.Send(SyncType.procSeccompDone);
+                    OnSeccomp(sync, msg.Message);
                     break;
                 case SyncType.procMountPlease:
                     OnMountPlease(sync, msg.Message);

@@ -143,9 +143,9 @@ public sealed class AppTests : IDisposable
     [Fact]
     public void NotImplementedVerbs_SaySo()
     {
-        var r = Run("pause", "x");
+        var r = Run("checkpoint", "x");
         Assert.Equal(1, r.Code);
-        Assert.Contains("msg=\"skiff pause: not implemented yet\"", r.Log);
+        Assert.Contains("msg=\"skiff checkpoint: not implemented yet\"", r.Log);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public class ExecOptionsTests
     public void BadUserIsAnError(string user)
     {
         var ex = Assert.Throws<ContainerException>(() => new ExecOptions { Args = ["x"], User = user }.BuildProcess(ContainerSpec()));
-        Assert.Contains("uid failed", ex.Message);
+        Assert.Matches("parsing .* as int for [ug]id failed", ex.Message);
     }
 
     [Fact]
@@ -64,11 +64,12 @@ public class ExecOptionsTests
         try
         {
             File.WriteAllText(f, "{\"args\":[\"ls\",\"-l\"],\"cwd\":\"/etc\",\"user\":{\"uid\":5,\"gid\":6},\"env\":[\"X=1\"]}");
+            // as runc's getProcess: the file is taken as is, --tty does not override it
             var p = new ExecOptions { ProcessFile = f, Tty = true }.BuildProcess(ContainerSpec());
             Assert.Equal(["ls", "-l"], p.Args);
             Assert.Equal("/etc", p.Cwd);
             Assert.Equal(5u, p.User.Uid);
-            Assert.True(p.Terminal);
+            Assert.False(p.Terminal);
             File.WriteAllText(f, "{\"args\": [");
             var ex = Assert.Throws<ContainerException>(() => new ExecOptions { ProcessFile = f }.BuildProcess(ContainerSpec()));
             Assert.StartsWith($"parsing {f}", ex.Message);

@@ -107,6 +107,19 @@ public sealed class UserNamespaceTests : ContainerTest
         Assert.Equal("100000 200000", StatOwner(Path.Combine(host, "made")));
     }
 
+    [FactUnlessRunc11("runc 1.1 cannot bind a source the mapped root cannot reach")]
+    public void ABindSourceTheContainerCannotReachIsOpenedByTheParent()
+    {
+        // as runc's userns.bats "userns with inaccessible mount source": the mapped root may not look into the
+        // 0750 parent, so the parent opens the source and init mounts that fd (procMountPlease, plain-open)
+        var outer = HostDir("userns-inaccessible", "750");
+        var source = Path.Combine(outer, "dir");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "file"), "content\n");
+        var b = WithUserNs(NewBundle()).AddMount("/mnt/a", "bind", source, "bind");
+        Assert.Equal("content\n", RunShell(b, "cat /mnt/a/file"));
+    }
+
     [Fact]
     public void ProcBelongsToTheContainer()
     {

@@ -8,6 +8,9 @@ namespace Skiff.LibContainer.Processes;
 ///      |   bootstrap data (init socket) -------------> nsexec: join/create namespaces, fork into pid ns
 ///      | <------------- {"stage1_pid","stage2_pid"}   |
 ///      |   InitConfig (init socket) -----------------> |  mounts, devices
+///      | <-------------- procMountPlease {mount}      |  (idmapped mount, or a bind source init cannot reach)
+///  open_tree + MOUNT_ATTR_IDMAP in init's mount ns     |
+///      |   procMountFd {type} + fd (SCM_RIGHTS) -----> |  move_mount / mount via /proc/self/fd
 ///      | <------------------------------- procHooks   |
 ///  cgroup Set, prestart + createRuntime hooks          |
 ///      |   procHooksDone ---------------------------> |  createContainer hooks, pivot_root, console,

@@ -107,6 +107,19 @@ public sealed class UserNamespaceTests : ContainerTest
         Assert.Equal("100000 200000", StatOwner(Path.Combine(host, "made")));
     }
 
+    [FactUnlessRunc11("runc 1.1 cannot bind a source the mapped root cannot reach")]
+    public void ABindSourceTheContainerCannotReachIsOpenedByTheParent()
+    {
+        // as runc's userns.bats "userns with inaccessible mount source": the mapped root may not look into the
+        // 0750 parent, so the parent opens the source and init mounts that fd (procMountPlease, plain-open)
+        var outer = HostDir("userns-inaccessible", "750");
+        var source = Path.Combine(outer, "dir");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "file"), "content\n");
+        var b = WithUserNs(NewBundle()).AddMount("/mnt/a", "bind", source, "bind");
+        Assert.Equal("content\n", RunShell(b, "cat /mnt/a/file"));
+    }
+
     [Fact]
     public void ProcBelongsToTheContainer()
     {
@@ -132,7 +145,8 @@ public sealed class UserNamespaceTests : ContainerTest
         Rt.CreateAndStart(a, first);
         var pidA = Rt.State(a)["pid"]!.GetValue<int>();
 
-        var second = NewBundle("sleep", "100").AddNamespace("user", $"/proc/{pidA}/ns/user");
+        // with the namespace's own maps: runc 1.1 requires them, runc 1.2 accepts them when they match
+        var second = WithUserNs(NewBundle("sleep", "100")).AddNamespace("user", $"/proc/{pidA}/ns/user");
         var b = NewId("b");
         Rt.CreateAndStart(b, second);
         var pidB = Rt.State(b)["pid"]!.GetValue<int>();
@@ -140,6 +154,46 @@ public sealed class UserNamespaceTests : ContainerTest
         Assert.Equal("100000", StatusIds(pidB, "Uid")[0]);
 
         Rt.Delete(b, force: true).AssertSuccess();
+        Rt.Delete(a, force: true).AssertSuccess();
+        AssertNothingLeaked(a, first);
+        AssertNothingLeaked(b, second);
+    }
+
+    [FactUnlessRunc11("runc 1.1 requires the mappings of a joined user namespace to be repeated")]
+    public void AJoinedUserNamespaceNeedsNoMappings()
+    {
+        var first = WithUserNs(NewBundle("sleep", "100"));
+        var a = NewId("a");
+        Rt.CreateAndStart(a, first);
+        var pidA = Rt.State(a)["pid"]!.GetValue<int>();
+
+        var second = NewBundle("sleep", "100").AddNamespace("user", $"/proc/{pidA}/ns/user");
+        var b = NewId("b");
+        Rt.Create(b, second).AssertSuccess();
+        // the joined namespace's root opens the fifo: runc chowns it by the namespace's own maps
+        Assert.Equal("100000 200000", StatOwner(Path.Combine(Rt.Root, b, "exec.fifo")));
+        Rt.Start(b).AssertSuccess();
+        Assert.Equal("100000", StatusIds(Rt.State(b)["pid"]!.GetValue<int>(), "Uid")[0]);
+
+        Rt.Delete(b, force: true).AssertSuccess();
+        Rt.Delete(a, force: true).AssertSuccess();
+        AssertNothingLeaked(a, first);
+        AssertNothingLeaked(b, second);
+    }
+
+    [FactUnlessRunc11("runc 1.1 accepts any mappings with a joined user namespace")]
+    public void AJoinedUserNamespaceWithOtherMappingsFails()
+    {
+        var first = WithUserNs(NewBundle("sleep", "100"));
+        var a = NewId("a");
+        Rt.CreateAndStart(a, first);
+        var pidA = Rt.State(a)["pid"]!.GetValue<int>();
+
+        var second = WithUserNs(NewBundle()).AddNamespace("user", $"/proc/{pidA}/ns/user");
+        second.Linux["uidMappings"] = Maps((0, 300000, Size));
+        var b = NewId("b");
+        Rt.Run(b, second).AssertFailure(
+            "user namespaces enabled, but both namespace path and non-matching mapping specified -- you may only provide one");
         Rt.Delete(a, force: true).AssertSuccess();
         AssertNothingLeaked(a, first);
         AssertNothingLeaked(b, second);

@@ -22,6 +22,7 @@ public sealed partial class Container
         }
         if (string.IsNullOrEmpty(o.ProcessFile) && o.Args.Count == 0) throw new ContainerException("process args cannot be empty");
         var process = o.BuildProcess(spec ?? Config);
+        Configs.Validate.ProcessAttributes(process);
         var subCgroups = ExecOptions.ParseSubCgroups(o.SubCgroups);
         if (process.Terminal && o.ConsoleSocket is null && o.Detach)
             throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
@@ -55,7 +56,11 @@ public sealed partial class Container
             CreateConsole = process.Terminal,
         };
         var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console, cgroupPaths,
-            initPid: subCgroups is null ? InitPid : 0, rdt, resetAffinity: !definitive);
+            initPid: subCgroups is null ? InitPid : 0, rdt, resetAffinity: !definitive)
+        {
+            // the seccomp agent is told the container's state, whose pid is init's (as runc)
+            StatePid = InitPid,
+        };
         using (var rb = new Rollback())
         {
             try

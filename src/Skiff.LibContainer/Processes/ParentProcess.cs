@@ -82,33 +82,29 @@ internal abstract class ParentProcess
         logs.Start();
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
+        // Children inherit the cgroup: the namespaces and init are made and charged inside it.
+        ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
         {
-            // Children inherit the cgroup: the namespaces and init are made and charged inside it.
             ApplyCgroup(stage0);
-            ulong oomBefore = SafeOomCount();
-            try
-            {
-                Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
-                (stage1, Pid) = ReadPids(initSock);
-                int rc0 = Libc.WaitExit(stage0);
-                int rc1 = Libc.WaitExit(stage1);
-                stage0 = stage1 = 0;
-                if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
-                rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
-                SendConfig(initSock);
-                Serve(sync);
-            }
-            catch (Exception ex)
-            {
-                throw Explain(ex, logs, oomBefore);
-            }
+            oomBefore = SafeOomCount();
+            Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
+            (stage1, Pid) = ReadPids(initSock);
+            int rc0 = Libc.WaitExit(stage0);
+            int rc1 = Libc.WaitExit(stage1);
+            stage0 = stage1 = 0;
+            if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
+            rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
+            SendConfig(initSock);
+            Serve(sync);
         }
-        finally
+        catch (Exception ex)
         {
-            // all of init's log lines are forwarded before we return (init closes the pipe before the fifo)
-            logs.Wait(TimeSpan.FromSeconds(Pid > 0 ? 5 : 1));
+            // init may still hold the log pipe: the rollback kills it, so do not wait for the pipe here
+            throw Explain(ex, logs, oomBefore);
         }
+        // all of init's log lines are forwarded before we return (init closes the pipe before the exec fifo)
+        logs.Wait(TimeSpan.FromSeconds(5));
     }
 
     /// <summary>Puts the bootstrap process (and so everything it forks) into the container's cgroup.</summary>

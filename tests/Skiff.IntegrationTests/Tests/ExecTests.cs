@@ -145,6 +145,23 @@ public sealed class ExecTests : ContainerTest
         return (mask & (1UL << bit)) != 0;
     }
 
+    [FactUnlessRunc11("the exec'd process keeps the runtime's own CPU affinity")]
+    public void AffinityIsResetToTheContainersCpuset()
+    {
+        if (Environment.ProcessorCount < 2 || !File.Exists("/usr/bin/taskset")) return;
+        var (id, b, pid) = StartSleeper();
+        var cpus = File.ReadAllText(Path.Combine(HostProc.CgroupDir(pid, "cpuset")!, "cpuset.effective_cpus")).Trim();
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/taskset") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "0", RepoPaths.RuntimePath, "--root", Rt.Root, "exec", id, "grep", "Cpus_allowed_list", "/proc/self/status" })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal($"Cpus_allowed_list:\t{cpus}", output.Trim());
+        DeleteAndCheck(id, b);
+    }
+
     [Fact]
     public void NoNewPrivsIsSet()
     {

@@ -42,7 +42,6 @@ internal sealed class UpdateCommand : Command
 
             Note: if data is to be read from a file or the standard input, all
             other options are ignored.
-
             """, null, "r"),
         Flag.Int("blkio-weight", "Specifies per cgroup weight, range is from 10 to 1000"),
         Flag.Str("cpu-period", "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),

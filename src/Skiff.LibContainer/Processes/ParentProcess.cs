@@ -213,7 +213,9 @@ internal abstract class ParentProcess
     private Exception Explain(Exception ex, LogForwarder logs, ulong oomBefore)
     {
         if (SafeOomCount() > oomBefore)
-            return new ContainerException("container init was OOM-killed (memory limit too low?)", ex is InitException ? ex : null);
+            // someone in the cgroup was OOM-killed: for init that is the cause, for exec it might be (as runc)
+            return _config.IsSetns ? new ContainerException($"{ErrorText.Render(ex)} (possibly OOM-killed)")
+                : new ContainerException("container init was OOM-killed (memory limit too low?)", ex is InitException ? ex : null);
         if (ex is InitException) return ex;
         // the child may have died with only a fatal log line (nsexec's bail): give it a moment to arrive
         logs.Wait(TimeSpan.FromMilliseconds(500));

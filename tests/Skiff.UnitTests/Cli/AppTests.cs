@@ -149,6 +149,32 @@ public sealed class AppTests : IDisposable
     }
 
     [Fact]
+    public void ExecFailuresExit255WithExecFailed()
+    {
+        string root = Path.Combine(_dir, "root");
+        var r = Run("--root", root, "exec", "nosuch", "true");
+        Assert.Equal(255, r.Code);
+        Assert.Contains("msg=\"exec failed: container does not exist\"", r.Log);
+        // argument-count errors stay usage errors (exit 1), as in runc
+        r = Run("--root", root, "exec");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("requires a minimum of 1 argument(s)", r.Log);
+    }
+
+    [Fact]
+    public void RunningContainerVerbsCheckTheirArguments()
+    {
+        string root = Path.Combine(_dir, "root");
+        Assert.Contains("requires exactly 1 argument(s)", Run("--root", root, "pause").Log);
+        Assert.Contains("requires exactly 1 argument(s)", Run("--root", root, "resume", "a", "b").Log);
+        Assert.Contains("requires exactly 1 argument(s)", Run("--root", root, "update").Log);
+        Assert.Contains("requires a minimum of 1 argument(s)", Run("--root", root, "ps").Log);
+        Assert.Contains("msg=\"container does not exist\"", Run("--root", root, "events", "--stats", "nosuch").Log);
+        Assert.Contains("msg=\"duration interval must be greater than 0\"", Run("--root", root, "events", "--interval", "0s", "nosuch").Log);
+        Assert.Contains("for flag -interval", Run("--root", root, "events", "--interval", "x", "nosuch").Log);
+    }
+
+    [Fact]
     public void Spec_WritesConfigAndRefusesToOverwrite()
     {
         string bundle = Path.Combine(_dir, "b");

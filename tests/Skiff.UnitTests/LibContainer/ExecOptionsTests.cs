@@ -48,7 +48,79 @@ public class ExecOptionsTests
     public void BadUserIsAnError(string user)
     {
         var ex = Assert.Throws<ContainerException>(() => new ExecOptions { Args = ["x"], User = user }.BuildProcess(ContainerSpec()));
-        Assert.Matches("parsing .* as int for [ug]id failed", ex.Message);
+        Assert.Contains(user == "abc" ? "parsing abc as int for uid failed" : "parsing x as int for gid failed", ex.Message);
+    }
+
+    [Fact]
+    public void CapsGoToAmbientOnlyWhenTheSpecHasInheritable()
+    {
+        var spec = ContainerSpec();
+        var p = new ExecOptions { Args = ["x"], Caps = ["CAP_KILL"] }.BuildProcess(spec);
+        Assert.Null(p.Capabilities!.Ambient);
+        Assert.Equal(["CAP_CHOWN", "CAP_KILL"], p.Capabilities.Permitted);
+        spec.Process!.Capabilities!.Inheritable = [];
+        p = new ExecOptions { Args = ["x"], Caps = ["CAP_KILL"] }.BuildProcess(spec);
+        Assert.Equal(["CAP_KILL"], p.Capabilities!.Ambient);
+    }
+
+    [Fact]
+    public void TtyAndNoNewPrivsOverrideOnlyWhenGiven()
+    {
+        var spec = ContainerSpec();
+        spec.Process!.Terminal = true;
+        spec.Process.NoNewPrivileges = true;
+        var p = new ExecOptions { Args = ["x"] }.BuildProcess(spec);
+        Assert.False(p.Terminal);
+        Assert.True(p.NoNewPrivileges);
+        p = new ExecOptions { Args = ["x"], Tty = true, NoNewPrivs = false }.BuildProcess(spec);
+        Assert.True(p.Terminal);
+        Assert.False(p.NoNewPrivileges);
+    }
+
+    [Fact]
+    public void AdditionalGidsAreAppendedAndMustBePositive()
+    {
+        var p = new ExecOptions { Args = ["x"], AdditionalGids = [10, 20] }.BuildProcess(ContainerSpec());
+        Assert.Equal([10u, 20u], p.User.AdditionalGids);
+        var ex = Assert.Throws<ContainerException>(() => new ExecOptions { Args = ["x"], AdditionalGids = [-1] }.BuildProcess(ContainerSpec()));
+        Assert.Equal("additional-gids must be a positive number -1", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("", "Cwd property must not be empty")]
+    [InlineData("rel/dir", "Cwd must be an absolute path")]
+    public void CwdIsValidated(string cwd, string message)
+    {
+        var spec = ContainerSpec();
+        spec.Process!.Cwd = cwd;
+        var ex = Assert.Throws<ContainerException>(() => new ExecOptions { Args = ["x"] }.BuildProcess(spec));
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Fact]
+    public void SubCgroupArgumentsAreParsedAsRunc()
+    {
+        Assert.Null(ExecOptions.ParseSubCgroups([]));
+        Assert.Equal(new Dictionary<string, string> { [""] = "sub" }, ExecOptions.ParseSubCgroups(["sub"]));
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "a", ["memory"] = "a", ["pids"] = "b" },
+            ExecOptions.ParseSubCgroups(["cpu,memory:a", "pids:b"]));
+        Assert.Contains("missing <controller>: prefix", Assert.Throws<ContainerException>(() => ExecOptions.ParseSubCgroups(["a", "pids:b"])).Message);
+        Assert.Contains("empty <controller> prefix", Assert.Throws<ContainerException>(() => ExecOptions.ParseSubCgroups([",cpu:a"])).Message);
+        Assert.Contains("controller cpu specified multiple times", Assert.Throws<ContainerException>(() => ExecOptions.ParseSubCgroups(["cpu:a", "cpu:b"])).Message);
+    }
+
+    [Fact]
+    public void SubCgroupPathsStayBelowTheContainersCgroup()
+    {
+        var paths = new Dictionary<string, string> { ["pids"] = "/sys/fs/cgroup/pids/c1", ["memory"] = "/sys/fs/cgroup/memory/c1" };
+        var all = Container.SubCgroupPaths(paths, new Dictionary<string, string> { [""] = "/x/y" });
+        Assert.Equal("/sys/fs/cgroup/pids/c1/x/y", all["pids"]);
+        Assert.Equal("/sys/fs/cgroup/memory/c1/x/y", all["memory"]);
+        var one = Container.SubCgroupPaths(paths, new Dictionary<string, string> { ["pids"] = "s" });
+        Assert.Equal("/sys/fs/cgroup/pids/c1/s", one["pids"]);
+        Assert.Equal("/sys/fs/cgroup/memory/c1", one["memory"]);
+        Assert.Contains("is not a sub cgroup path", Assert.Throws<ContainerException>(() => Container.SubCgroupPaths(paths, new Dictionary<string, string> { ["pids"] = "../../x" })).Message);
+        Assert.Contains("unknown controller cpu", Assert.Throws<ContainerException>(() => Container.SubCgroupPaths(paths, new Dictionary<string, string> { ["cpu"] = "s" })).Message);
     }
 
     [Fact]
@@ -64,12 +136,11 @@ public class ExecOptionsTests
         try
         {
             File.WriteAllText(f, "{\"args\":[\"ls\",\"-l\"],\"cwd\":\"/etc\",\"user\":{\"uid\":5,\"gid\":6},\"env\":[\"X=1\"]}");
-            // as runc's getProcess: the file is taken as is, --tty does not override it
             var p = new ExecOptions { ProcessFile = f, Tty = true }.BuildProcess(ContainerSpec());
             Assert.Equal(["ls", "-l"], p.Args);
             Assert.Equal("/etc", p.Cwd);
             Assert.Equal(5u, p.User.Uid);
-            Assert.False(p.Terminal);
+            Assert.False(p.Terminal); // runc: with --process, --tty is ignored
             File.WriteAllText(f, "{\"args\": [");
             var ex = Assert.Throws<ContainerException>(() => new ExecOptions { ProcessFile = f }.BuildProcess(ContainerSpec()));
             Assert.StartsWith($"parsing {f}", ex.Message);

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>`update` (runc's update.bats): new limits land in the cgroup files, seen inside and outside.</summary>
+public sealed class UpdateTests : ContainerTest
+{
+    private (string Id, Bundle Bundle, int Pid) Start()
+    {
+        var b = NewBundle("sleep", "1000").Memory(64 * 1024 * 1024).Pids(100);
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        return (id, b, Rt.State(id)["pid"]!.GetValue<int>());
+    }
+
+    private static string Host(int pid, string controller, string file) =>
+        File.ReadAllText(Path.Combine(HostProc.CgroupDir(pid, controller)!, file)).Trim();
+
+    [Fact]
+    public void MemoryAndPidsLimitsChangeInsideAndOutside()
+    {
+        var (id, b, pid) = Start();
+        Assert.Equal("67108864", Host(pid, "memory", "memory.limit_in_bytes"));
+        Rt.Exec("update", "--memory", "100m", "--pids-limit", "50", id).AssertSuccess();
+        Assert.Equal("104857600", Host(pid, "memory", "memory.limit_in_bytes"));
+        Assert.Equal("50", Host(pid, "pids", "pids.max"));
+        Assert.Equal("104857600", Rt.Exec("exec", id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").AssertSuccess().Stdout.Trim());
+        Assert.Equal("50", Rt.Exec("exec", id, "cat", "/sys/fs/cgroup/pids/pids.max").AssertSuccess().Stdout.Trim());
+
+        // the saved state keeps the new values: a later update of one knob leaves the others
+        Rt.Exec("update", "--pids-limit", "60", id).AssertSuccess();
+        Assert.Equal("104857600", Host(pid, "memory", "memory.limit_in_bytes"));
+        Assert.Equal("60", Host(pid, "pids", "pids.max"));
+        var stats = JsonNode.Parse(Rt.Exec("events", "--stats", id).AssertSuccess().Stdout)!["data"]!;
+        Assert.Equal(104857600UL, stats["memory"]!["usage"]!["limit"]!.GetValue<ulong>());
+        Assert.Equal(60UL, stats["pids"]!["limit"]!.GetValue<ulong>());
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void CpuKnobsAndReservation()
+    {
+        var (id, b, pid) = Start();
+        Rt.Exec("update", "--cpu-share", "512", "--cpu-period", "100000", "--cpu-quota", "50000",
+            "--memory-reservation", "32m", "--cpuset-cpus", "0", id).AssertSuccess();
+        Assert.Equal("512", Host(pid, "cpu", "cpu.shares"));
+        Assert.Equal("100000", Host(pid, "cpu", "cpu.cfs_period_us"));
+        Assert.Equal("50000", Host(pid, "cpu", "cpu.cfs_quota_us"));
+        Assert.Equal("33554432", Host(pid, "memory", "memory.soft_limit_in_bytes"));
+        Assert.Equal("0", Host(pid, "cpuset", "cpuset.cpus"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void ResourcesFromAFileOrStdin()
+    {
+        var (id, b, pid) = Start();
+        var file = Path.Combine(b.Dir, "resources.json");
+        File.WriteAllText(file, """{"memory":{"limit":83886080},"pids":{"limit":70}}""");
+        Rt.Exec("update", "-r", file, id).AssertSuccess();
+        Assert.Equal("83886080", Host(pid, "memory", "memory.limit_in_bytes"));
+        Assert.Equal("70", Host(pid, "pids", "pids.max"));
+        Rt.Exec(["update", "-r", "-", id], stdin: """{"pids":{"limit":80}}""").AssertSuccess();
+        Assert.Equal("80", Host(pid, "pids", "pids.max"));
+        Assert.Equal("83886080", Host(pid, "memory", "memory.limit_in_bytes"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void BadValuesAndKernelMemory()
+    {
+        var (id, b, pid) = Start();
+        Rt.Exec("update", "--memory", "abc", id).AssertFailure("invalid value for memory: invalid size: 'abc'");
+        Rt.Exec("update", "--cpu-share", "x", id).AssertFailure("invalid value for cpu-share");
+        Rt.Exec("update", "--pids-limit", "10", "nosuch-container").AssertFailure("container does not exist");
+        // kernel memory is obsolete: ignored with a warning, as runc does
+        var km = Rt.Exec("update", "--kernel-memory", "10m", id).AssertSuccess();
+        Assert.Contains("Kernel memory settings are ignored", km.Stderr);
+        Assert.Equal("67108864", Host(pid, "memory", "memory.limit_in_bytes"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+}

@@ -141,11 +141,19 @@ public sealed class AppTests : IDisposable
     }
 
     [Fact]
-    public void NotImplementedVerbs_SaySo()
+    public void Pause_OfAMissingContainerSaysSo()
     {
         var r = Run("pause", "x");
         Assert.Equal(1, r.Code);
-        Assert.Contains("msg=\"skiff pause: not implemented yet\"", r.Log);
+        Assert.Contains("container does not exist", r.Log);
+    }
+
+    [Fact]
+    public void NotImplementedVerbs_SaySo()
+    {
+        var r = Run("checkpoint", "x");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("msg=\"skiff checkpoint: not implemented yet\"", r.Log);
     }
 
     [Fact]

@@ -140,7 +140,9 @@ public sealed partial class Container
         AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
     }
 
-    private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths, rootless: _state.Rootless);
+    /// <summary>The container's cgroups from state.json; with --systemd-cgroup, Destroy and Set also talk to its unit.</summary>
+    private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths, rootless: _state.Rootless,
+        systemdUnit: _state.SystemdCgroup ? Skiff.Cgroups.Systemd.UnitNames.UnitFor(Config.Linux?.CgroupsPath, Id) : null);
 
     /// <summary>`kill`: sends <paramref name="signal"/> to init, or to every process of the cgroup with all.</summary>
     public void Signal(int signal, bool all)

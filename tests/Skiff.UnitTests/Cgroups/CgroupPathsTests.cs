@@ -47,10 +47,19 @@ public class CgroupPathsTests
     }
 
     [Fact]
-    public void Systemd_IsNotSupportedYet()
+    public void Systemd_NamesTheScopeAfterTheCgroupsPathAndCreatesNothingBeforeApply()
     {
-        var ex = Assert.Throws<CgroupException>(() => CgroupManagerFactory.Create("c", null, systemd: true, rootless: false));
-        Assert.Equal("systemd cgroup driver is not supported yet", ex.Message);
+        var m = CgroupManagerFactory.Create("c", "machine.slice:pfx:n1", systemd: true, rootless: false);
+        Assert.Equal("pfx-n1.scope", ((Skiff.Cgroups.Systemd.SystemdManager)m).Unit);
+        Assert.All(m.Paths.Values, p => Assert.EndsWith("/machine.slice/pfx-n1.scope", p));
+        Assert.All(m.Paths.Values, p => Assert.False(Directory.Exists(p)));
+    }
+
+    [Fact]
+    public void Systemd_ABadSliceFailsBeforeAnything()
+    {
+        var ex = Assert.Throws<CgroupException>(() => CgroupManagerFactory.Create("c", "x:pfx:n1", systemd: true, rootless: false));
+        Assert.Equal("invalid slice name: x", ex.Message);
     }
 
     [Fact]

@@ -18,6 +18,8 @@ public static class InitEnv
     public const string FifoFd = "_SKIFF_FIFOFD";
     /// <summary>fd of the console socket (only when process.terminal).</summary>
     public const string ConsoleFd = "_SKIFF_CONSOLE";
+    /// <summary>A shared library nsexec loads before joining any namespace (libseccomp for exec).</summary>
+    public const string Preload = "_SKIFF_PRELOAD";
     /// <summary>"init" or "setns".</summary>
     public const string InitType = "_SKIFF_INITTYPE";
 }

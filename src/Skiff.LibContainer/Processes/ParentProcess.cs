@@ -57,6 +57,8 @@ internal abstract class ParentProcess
             $"{InitEnv.LogLevel}={(int)Log.Level}",
             $"{InitEnv.InitType}={(_config.IsSetns ? "setns" : "standard")}",
         };
+        // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
+        if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) env.Add($"{InitEnv.Preload}=libseccomp.so.2");
         if (_fifo is not null)
         {
             env.Add($"{InitEnv.FifoFd}={fdMap.Count}");

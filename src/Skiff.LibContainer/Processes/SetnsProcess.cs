@@ -64,11 +64,7 @@ internal sealed class SetnsProcess : ParentProcess
             throw new ContainerException($"error adding pid {pid} to cgroups", cause);
         }
         if (_rdtGroup is not null && Directory.Exists(_rdtGroup))
-        {
-            Errno err = WriteProcs(_rdtGroup, pid, out string file, "tasks");
-            if (err != Errno.OK)
-                throw new ContainerException($"error adding pid {pid} to Intel RDT", new SyscallException("write", err, file));
-        }
+            Cgroups.Rdt.IntelRdtManager.AddTask(_rdtGroup, _config.ContainerId, pid);
     }
 
     protected override void OnReady()

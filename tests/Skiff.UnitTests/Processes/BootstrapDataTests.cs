@@ -57,6 +57,7 @@ public class BootstrapDataTests
         Assert.Equal(Skiff.LibContainer.Init.InitEnv.InitPipe, defines["ENV_INITPIPE"]);
         Assert.Equal(Skiff.LibContainer.Init.InitEnv.LogPipe, defines["ENV_LOGPIPE"]);
         Assert.Equal(Skiff.LibContainer.Init.InitEnv.LogLevel, defines["ENV_LOGLEVEL"]);
+        Assert.Equal(Skiff.LibContainer.Init.InitEnv.Preload, defines["ENV_PRELOAD"]);
     }
 
     [Fact]

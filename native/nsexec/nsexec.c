@@ -589,7 +589,8 @@ __attribute__((constructor)) static void nsexec(void)
 		bail("failed to set process name");
 
 	nl_parse(initfd, &c);
-	if (getenv(ENV_PRELOAD) != NULL && dlopen(getenv(ENV_PRELOAD), RTLD_NOW | RTLD_GLOBAL) == NULL)
+	if (getenv(ENV_PRELOAD) != NULL &&
+	    dlopen(getenv(ENV_PRELOAD), RTLD_NOW | RTLD_GLOBAL) == NULL)
 		debug("cannot preload %s: %s", getenv(ENV_PRELOAD), dlerror());
 	debug("clone flags 0x%x, namespaces to join: %s", c.cloneflags,
 	      STR(&c, NS_PATHS_ATTR) ? STR(&c, NS_PATHS_ATTR) : "none");

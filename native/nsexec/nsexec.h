@@ -29,7 +29,8 @@
 #define ENV_LOGLEVEL "_SKIFF_LOGLEVEL"
 /* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
 #define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
-/* A library to load before any namespace is joined (libseccomp for an exec: the container hides the host's). */
+/* A library to load before any namespace is joined (libseccomp for an exec: the container hides the
+ * host's). */
 #define ENV_PRELOAD "_SKIFF_PRELOAD"
 
 /* Which stage this process is: -1 when the constructor did nothing. */

@@ -213,6 +213,40 @@ public sealed class RootlessTests : ContainerTest
         AssertRootlessNothingLeaked(id, b);
     }
 
+    /// <summary>The user's subordinate range from /etc/subuid (or /etc/subgid), added when missing.</summary>
+    private static uint SubordinateStart(string file)
+    {
+        foreach (string line in File.Exists(file) ? File.ReadAllLines(file) : [])
+        {
+            string[] f = line.Split(':');
+            if (f.Length == 3 && f[0] == UserName && uint.TryParse(f[1], out uint start)) return start;
+        }
+        File.AppendAllText(file, $"{UserName}:300000:65536\n");
+        return 300000;
+    }
+
+    [Fact]
+    public void MoreIdsAreMappedThroughNewuidmap()
+    {
+        Assert.True(File.Exists("/usr/bin/newuidmap"), "the uidmap package (newuidmap/newgidmap) is needed");
+        uint subUid = SubordinateStart("/etc/subuid"), subGid = SubordinateStart("/etc/subgid");
+        var b = RootlessBundle("sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g");
+        b.Linux["uidMappings"] = UserNamespaceTests.Maps((0, Uid, 1), (1, subUid, 1000));
+        b.Linux["gidMappings"] = UserNamespaceTests.Maps((0, s_user.Value.Gid, 1), (1, subGid, 1000));
+        var id = NewRootlessId();
+        b.Save();
+        // an unprivileged caller may only write its own id: the rest goes through the setuid newuidmap/newgidmap
+        var r = AsUser(b.Dir, "run", id).AssertSuccess();
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Equal($"0 {Uid} 1", lines[0]);
+        Assert.Equal($"1 {subUid} 1000", lines[1]);
+        Assert.Equal($"0 {s_user.Value.Gid} 1", lines[2]);
+        Assert.Equal($"1 {subGid} 1000", lines[3]);
+        Assert.Equal(["0", "0"], lines.Skip(4).ToArray());
+        AssertRootlessNothingLeaked(id, b);
+    }
+
     [FactUnlessRunc11("runc 1.1 has no idmapped mounts")]
     public void IdmappedMountsAreRefused()
     {

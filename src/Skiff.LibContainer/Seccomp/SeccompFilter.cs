@@ -132,7 +132,10 @@ internal static class SeccompFilter
         nint ctx = Libseccomp.Init(defaultAction);
         if (ctx == 0)
             throw new ContainerException("error creating filter", new ContainerException("could not create filter"));
-        var program = new SeccompProgram(ctx, hasNotify);
+        var program = new SeccompProgram(ctx, hasNotify)
+        {
+            RawLoadFlags = hasNotify && config.Flags?.Contains(FlagWaitKillableRecv) == true ? KernelFlags(config.Flags) : 0,
+        };
         try
         {
             AddArchitectures(ctx, config.Architectures);
@@ -175,6 +178,16 @@ internal static class SeccompFilter
         }
     }
 
+    /// <summary>The seccomp(2) flags for a filter loaded without libseccomp (WAIT_KILLABLE_RECV needs a listener).</summary>
+    private static uint KernelFlags(IReadOnlyList<string> flags)
+    {
+        const uint Log = 2, SpecAllow = 4, NewListener = 8, WaitKillableRecv = 32;
+        uint f = NewListener | WaitKillableRecv;
+        if (flags.Contains(FlagLog)) f |= Log;
+        if (flags.Contains(FlagSpecAllow)) f |= SpecAllow;
+        return f;
+    }
+
     private static void SetFlags(nint ctx, IReadOnlyList<string>? flags)
     {
         if (flags is null)
@@ -195,6 +208,8 @@ internal static class SeccompFilter
                     RequireApi(3, "error adding log flag to seccomp filter");
                     SetAttr(ctx, Libseccomp.SCMP_FLTATR_CTL_LOG, 1, "error adding log flag to seccomp filter");
                     break;
+                case FlagWaitKillableRecv:
+                    break; // libseccomp 2.5 has no attribute for it: SeccompProgram.Load passes it to seccomp(2) itself
                 case FlagSpecAllow:
                     RequireApi(4, "error adding SSB flag to seccomp filter");
                     SetAttr(ctx, Libseccomp.SCMP_FLTATR_CTL_SSB, 1, "error adding SSB flag to seccomp filter");

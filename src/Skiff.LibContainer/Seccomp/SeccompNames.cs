@@ -61,9 +61,10 @@ internal static class SeccompNames
     public const string FlagTsync = "SECCOMP_FILTER_FLAG_TSYNC";
     public const string FlagLog = "SECCOMP_FILTER_FLAG_LOG";
     public const string FlagSpecAllow = "SECCOMP_FILTER_FLAG_SPEC_ALLOW";
+    public const string FlagWaitKillableRecv = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV";
 
     /// <summary>The flags runc 1.2 knows (TSYNC is accepted and ignored: the filter is for the exec thread).</summary>
-    internal static readonly string[] Flags = [FlagTsync, FlagSpecAllow, FlagLog];
+    internal static readonly string[] Flags = [FlagTsync, FlagSpecAllow, FlagLog, FlagWaitKillableRecv];
 
     /// <summary>Sorted, as `runc features` prints them.</summary>
     public static string[] KnownActions() => [.. Actions.Keys.Order(StringComparer.Ordinal)];

@@ -27,6 +27,7 @@ internal sealed class SeccompProgram : IDisposable
     /// </summary>
     public int Load()
     {
+        if (RawLoadFlags != 0) return LoadRaw();
         int rc = Libseccomp.Load(Ctx);
         if (rc < 0)
             throw new ContainerException("error loading seccomp filter into kernel",
@@ -37,6 +38,39 @@ internal sealed class SeccompProgram : IDisposable
             throw new ContainerException("error loading seccomp filter into kernel",
                 new SyscallException("seccomp_notify_fd", (Errno)(-fd)));
         return fd;
+    }
+
+    /// <summary>
+    /// seccomp(2) flags when the filter is loaded by skiff rather than by libseccomp: flags libseccomp 2.5 cannot
+    /// set (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) need the raw call; 0 otherwise.
+    /// </summary>
+    internal uint RawLoadFlags { get; init; }
+
+    /// <summary>seccomp(SECCOMP_SET_MODE_FILTER) with libseccomp's program and <see cref="RawLoadFlags"/>.</summary>
+    private int LoadRaw()
+    {
+        const long SYS_seccomp = 317, SECCOMP_SET_MODE_FILTER = 1;
+        byte[] bpf = ExportBpf();
+        nint filter = System.Runtime.InteropServices.Marshal.AllocHGlobal(bpf.Length);
+        nint prog = System.Runtime.InteropServices.Marshal.AllocHGlobal(16);
+        try
+        {
+            System.Runtime.InteropServices.Marshal.Copy(bpf, 0, filter, bpf.Length);
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (8-byte instructions)
+            System.Runtime.InteropServices.Marshal.WriteInt16(prog, 0, (short)(bpf.Length / 8));
+            System.Runtime.InteropServices.Marshal.WriteIntPtr(prog, 8, filter);
+            long fd = Libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, RawLoadFlags, prog, 0, 0, 0);
+            if (fd < 0)
+                throw new ContainerException("error loading seccomp filter into kernel",
+                    new SyscallException("seccomp", Check.LastErrno));
+            Libc.SetCloexec((int)fd, true);
+            return (int)fd;
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(prog);
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(filter);
+        }
     }
 
     /// <summary>The BPF program libseccomp generates (sock_filter array, host endian): for tests and debugging.</summary>

@@ -72,7 +72,7 @@ public class SeccompFilterTests
         Assert.Equal(["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
             "SCMP_CMP_NE"], SeccompNames.KnownOperators());
         Assert.Equal(18, SeccompNames.KnownArchitectures().Length);
-        Assert.Equal(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"],
+        Assert.Equal(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
             SeccompNames.KnownFlags());
     }
 
@@ -292,8 +292,8 @@ public class SeccompFilterTests
         Assert.Equal("string SCMP_ARCH_VAX is not a valid arch for seccomp", CompileError(arch));
 
         var flag = Profile("SCMP_ACT_ALLOW");
-        flag.Flags = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"];
-        Assert.Equal("seccomp flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not known to skiff", CompileError(flag));
+        flag.Flags = ["SECCOMP_FILTER_FLAG_NOPE"];
+        Assert.Equal("seccomp flag SECCOMP_FILTER_FLAG_NOPE is not known to skiff", CompileError(flag));
 
         Assert.Equal("error creating seccomp syscall condition for syscall mkdir: syscalls only have up to 6 arguments (6 given)",
             CompileError(Profile("SCMP_ACT_ALLOW", Call("SCMP_ACT_ERRNO", "mkdir", null, Arg(6, "SCMP_CMP_EQ", 1)))));
@@ -368,5 +368,33 @@ public class SeccompFilterTests
         LinuxSeccomp profile = JsonSerializer.Deserialize(File.ReadAllText(Fixture("containers-common-0.50.1.json")),
             SpecJsonContext.Default.LinuxSeccomp)!;
         Assert.Equal(ALLOW, Run(Bpf(profile), NR_getpid));
+    }
+}
+
+public class SeccompWaitKillableTests
+{
+    private static Skiff.RuntimeSpec.LinuxSeccomp Profile(string action, params string[] flags) => new()
+    {
+        DefaultAction = "SCMP_ACT_ALLOW",
+        ListenerPath = "/run/agent.sock",
+        Flags = [.. flags],
+        Syscalls = [new Skiff.RuntimeSpec.LinuxSyscall { Names = ["mkdir"], Action = action }],
+    };
+
+    [Fact]
+    public void WaitKillableRecvMakesSkiffLoadTheFilterWithTheKernelFlags()
+    {
+        using var p = Skiff.LibContainer.Seccomp.SeccompFilter.Compile(
+            Profile("SCMP_ACT_NOTIFY", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_LOG"))!;
+        // NEW_LISTENER | WAIT_KILLABLE_RECV | LOG
+        Assert.Equal(8u | 32u | 2u, p.RawLoadFlags);
+    }
+
+    [Fact]
+    public void WithoutANotifyRuleTheFlagHasNothingToApplyTo()
+    {
+        using var p = Skiff.LibContainer.Seccomp.SeccompFilter.Compile(
+            Profile("SCMP_ACT_ERRNO", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))!;
+        Assert.Equal(0u, p.RawLoadFlags);
     }
 }

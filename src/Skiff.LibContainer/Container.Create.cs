@@ -204,6 +204,8 @@ public sealed partial class Container
             Span<byte> b = stackalloc byte[1];
             if (Libc.Read(fd!, b, "read exec fifo") == 0)
                 throw new ContainerException("container process is already dead");
+            // init keeps its end open until execve (close-on-exec): EOF means the process now runs
+            while (Libc.Read(fd!, b, "read exec fifo") > 0) { }
         }
         Libc.unlink(fifoPath);
     }

@@ -66,10 +66,13 @@ internal static class StandardInit
         // the parent stops reading once the sync socket and the log pipe close
         Log.Close();
 
-        if (fifoFd >= 0) WaitForStart(fifoFd);
+        // the fifo stays open (close-on-exec) until execve: `start` reads to EOF, so poststart hooks run only
+        // once the container's process has replaced init, after the startContainer hooks
+        SafeFd? fifo = fifoFd >= 0 ? WaitForStart(fifoFd) : null;
         if (spec.Hooks?.StartContainer is { Count: > 0 } start)
             HookRunner.Run("startContainer", start, State(cfg, "running"));
         FinalExec.Exec(path, args, env, cfg.PreserveFds);
+        GC.KeepAlive(fifo);
     }
 
     private static State State(InitConfig cfg, string status) => new()
@@ -83,14 +86,13 @@ internal static class StandardInit
     };
 
     /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
-    private static void WaitForStart(int fifoFd)
+    private static SafeFd WaitForStart(int fifoFd)
     {
         string path = $"/proc/self/fd/{fifoFd}";
-        using (var w = Libc.Open(path, Libc.O_WRONLY))
-        {
-            Libc.WriteAll(w, "0"u8, "write exec fifo");
-        }
+        var w = Libc.Open(path, Libc.O_WRONLY);
+        Libc.WriteAll(w, "0"u8, "write exec fifo");
         Libc.close(fifoFd);
+        return w;
     }
 
     /// <summary>A new session keyring per container, so containers do not share the host's keys (runc's _ses.ID).</summary>

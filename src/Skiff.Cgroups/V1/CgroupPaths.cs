@@ -56,24 +56,7 @@ internal static class CgroupPaths
     }
 
     /// <summary>Go's filepath.Clean for Unix paths.</summary>
-    public static string Clean(string path)
-    {
-        bool rooted = path.StartsWith('/');
-        var parts = new List<string>();
-        foreach (string p in path.Split('/'))
-        {
-            if (p is "" or ".") continue;
-            if (p == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(p);
-        }
-        string s = string.Join('/', parts);
-        return rooted ? "/" + s : s.Length == 0 ? "." : s;
-    }
+    public static string Clean(string path) => Skiff.Linux.GoPath.Clean(path);
 
     private static string Join(string a, string b) => Clean(a + "/" + b);
 

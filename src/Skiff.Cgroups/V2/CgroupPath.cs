@@ -46,26 +46,7 @@ public static class CgroupPath
     }
 
     /// <summary>Go's path.Clean (lexical: collapses //, ., and .. ; "" → ".").</summary>
-    public static string GoClean(string path)
-    {
-        if (path.Length == 0) return ".";
-        bool rooted = path[0] == '/';
-        var outParts = new List<string>();
-        foreach (string part in path.Split('/'))
-        {
-            if (part.Length == 0 || part == ".") continue;
-            if (part == "..")
-            {
-                if (outParts.Count > 0 && outParts[^1] != "..") outParts.RemoveAt(outParts.Count - 1);
-                else if (!rooted) outParts.Add("..");
-                continue;
-            }
-            outParts.Add(part);
-        }
-        string joined = string.Join('/', outParts);
-        if (rooted) return "/" + joined;
-        return joined.Length == 0 ? "." : joined;
-    }
+    public static string GoClean(string path) => Skiff.Linux.GoPath.Clean(path);
 
     private static string Dir(string p)
     {

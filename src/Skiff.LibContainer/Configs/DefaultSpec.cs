@@ -117,24 +117,5 @@ public static class DefaultSpec
     }
 
     /// <summary>Go's filepath.Clean for absolute and relative paths.</summary>
-    public static string CleanPath(string p)
-    {
-        if (p.Length == 0) return ".";
-        bool rooted = p[0] == '/';
-        var parts = new List<string>();
-        foreach (string seg in p.Split('/'))
-        {
-            if (seg.Length == 0 || seg == ".") continue;
-            if (seg == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(seg);
-        }
-        string joined = string.Join('/', parts);
-        if (rooted) return "/" + joined;
-        return joined.Length == 0 ? "." : joined;
-    }
+    public static string CleanPath(string p) => Skiff.Linux.GoPath.Clean(p);
 }

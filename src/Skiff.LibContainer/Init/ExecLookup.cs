@@ -65,24 +65,5 @@ internal static class ExecLookup
     internal static string Join(string dir, string file) => Clean(dir + "/" + file);
 
     /// <summary>Go's path.Clean for the cases PATH entries produce.</summary>
-    internal static string Clean(string p)
-    {
-        if (p.Length == 0) return ".";
-        bool rooted = p[0] == '/';
-        var parts = new List<string>();
-        foreach (string seg in p.Split('/'))
-        {
-            if (seg.Length == 0 || seg == ".") continue;
-            if (seg == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(seg);
-        }
-        string joined = string.Join('/', parts);
-        if (rooted) return "/" + joined;
-        return joined.Length == 0 ? "." : joined;
-    }
+    internal static string Clean(string p) => Skiff.Linux.GoPath.Clean(p);
 }

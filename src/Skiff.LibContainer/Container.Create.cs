@@ -168,7 +168,11 @@ public sealed partial class Container
         {
             try
             {
-                HookRunner.Run("poststart", hooks, OciState());
+                // the process has just exec'd: it is running even if it has already exited again (e.g. `true`)
+                var state = OciState();
+                state.Status = ContainerStatus.Running.Text();
+                state.Pid = InitPid;
+                HookRunner.Run("poststart", hooks, state);
             }
             catch (Exception)
             {

@@ -55,7 +55,12 @@ public sealed class EventsTests : ContainerTest
         var id = NewId();
         Rt.CreateAndStart(id, b);
         var events = Task.Run(() => Rt.Exec(["events", "--interval", "1s", id], timeout: TimeSpan.FromSeconds(40)));
-        Thread.Sleep(500);
+        // the stream counts OOM kills from the moment it starts: let it start before the hog runs
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline && !Directory.EnumerateDirectories("/proc").Any(d =>
+                   File.Exists(Path.Combine(d, "cmdline")) && ReadCmdline(d).Contains("events") && ReadCmdline(d).Contains(id)))
+            Thread.Sleep(50);
+        Thread.Sleep(1000);
         // tail buffers a line that never ends: it grows until the OOM killer takes it
         var hog = Rt.Exec("exec", id, "tail", "/dev/zero");
         Assert.NotEqual(0, hog.ExitCode);
@@ -65,6 +70,13 @@ public sealed class EventsTests : ContainerTest
         Assert.Contains(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => JsonNode.Parse(l)!["type"]!.GetValue<string>() == "oom"
             && JsonNode.Parse(l)!["id"]!.GetValue<string>() == id);
         AssertNothingLeaked(id, b);
+    }
+
+    private static string ReadCmdline(string procDir)
+    {
+        try { return File.ReadAllText(Path.Combine(procDir, "cmdline")).Replace('\0', ' '); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
     }
 
     [Fact]

@@ -197,7 +197,8 @@ public sealed partial class Container
         t.Start();
         while (!opened.Wait(20))
         {
-            if (!ProcStat.IsAlive(InitPid, _state.InitStart))
+            // init may have opened the fifo, exec'd and exited (e.g. `true`) between two checks: the open wins
+            if (!ProcStat.IsAlive(InitPid, _state.InitStart) && !opened.Wait(500))
                 throw new ContainerException("container process is already dead");
         }
         if (openError is SyscallException { Errno: Errno.ENOENT })

@@ -1,5 +1,5 @@
 using Skiff.LibContainer;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 
 namespace Skiff.Cli.Commands;

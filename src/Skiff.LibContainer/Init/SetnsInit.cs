@@ -1,3 +1,4 @@
+using Console = Skiff.LibContainer.Rootfs.Console;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;

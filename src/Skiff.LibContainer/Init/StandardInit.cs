@@ -1,6 +1,8 @@
+using Console = Skiff.LibContainer.Rootfs.Console;
 using System.Runtime.InteropServices;
 using Skiff.LibContainer.Hooks;
 using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
@@ -35,7 +37,7 @@ internal static class StandardInit
                 HookRunner.Run("createContainer", hooks, State(cfg, "creating"));
         }
 
-        if (newMnt) Rootfs.Prepare(cfg, sync, HooksSync);
+        if (newMnt) RootfsSetup.Prepare(cfg, sync, HooksSync);
         else HooksSync();
 
         if (cfg.CreateConsole)
@@ -51,7 +53,7 @@ internal static class StandardInit
         }
         Labels.ApplyAppArmor(proc.ApparmorProfile);
         Sysctl.Apply(spec.Linux?.Sysctl);
-        if (newMnt) Rootfs.Finalize(cfg);
+        if (newMnt) RootfsSetup.Finalize(cfg);
         if (!cfg.NoNewKeyring) JoinSessionKeyring(cfg.ContainerId);
 
         var env = proc.Env?.ToList() ?? [];

@@ -1,4 +1,4 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 
 namespace Skiff.LibContainer.Processes;
 

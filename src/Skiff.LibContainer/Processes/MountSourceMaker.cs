@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;

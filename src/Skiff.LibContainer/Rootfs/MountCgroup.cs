@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// A mount of type "cgroup" (runc's mountCgroupV1/V2). On cgroup v1: a tmpfs at the destination, then for each v1

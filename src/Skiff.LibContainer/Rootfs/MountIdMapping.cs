@@ -1,6 +1,6 @@
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// The id mapping of an idmapped mount (runc's configs.MountIDMapping): the mount's own uidMappings/gidMappings,

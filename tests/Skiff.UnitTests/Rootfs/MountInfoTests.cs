@@ -1,7 +1,7 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.Rootfs;
 
 public class MountInfoTests
 {

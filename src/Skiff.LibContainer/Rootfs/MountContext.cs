@@ -1,4 +1,6 @@
-namespace Skiff.LibContainer.Init;
+using Skiff.LibContainer.Init;
+
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>What every mount needs to know beyond the mount itself (runc's mountConfig).</summary>
 internal sealed record MountContext(

@@ -2,7 +2,7 @@ using Skiff.Linux;
 using Skiff.Linux.Logging;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// Puts one mount into the rootfs (runc's mountToRootfs): proc/sysfs on a plain directory, tmpfs keeping the mode

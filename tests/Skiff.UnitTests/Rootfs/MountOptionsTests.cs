@@ -1,8 +1,8 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Xunit;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.Rootfs;
 
 public class MountOptionsTests
 {
@@ -113,12 +113,12 @@ public class MountOptionsTests
     [InlineData("private", MS_PRIVATE)]
     [InlineData("", 0UL)]
     [InlineData(null, 0UL)]
-    public void RootPropagation(string? value, ulong expected) => Assert.Equal(expected, Rootfs.RootPropagation(value));
+    public void RootPropagation(string? value, ulong expected) => Assert.Equal(expected, RootfsSetup.RootPropagation(value));
 
     [Fact]
     public void UnknownRootPropagationIsRefused()
     {
-        var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => Rootfs.RootPropagation("weird"));
+        var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => RootfsSetup.RootPropagation("weird"));
         Assert.Equal("rootfsPropagation=weird is not supported", ex.Message);
     }
 }

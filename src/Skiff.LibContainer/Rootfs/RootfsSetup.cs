@@ -1,9 +1,10 @@
+using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// The container's filesystem, set up by `skiff init` inside its new mount namespace (runc's rootfs_linux.go:
@@ -13,7 +14,7 @@ namespace Skiff.LibContainer.Init;
 /// Order (as runc): Prepare → console → hostname → <see cref="Sysctl.Apply"/> → Finalize. Sysctls must be written
 /// before Finalize, whose readonlyPaths usually make /proc/sys read-only.
 /// </remarks>
-internal static class Rootfs
+internal static class RootfsSetup
 {
     /// <summary>
     /// Everything up to and including the root switch: "/" made rslave (or linux.rootfsPropagation), the rootfs bound

@@ -1,6 +1,6 @@
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// A spec mount's options split as runc's specconv parseMountOptions does: mount(2) flags (and the flags the user

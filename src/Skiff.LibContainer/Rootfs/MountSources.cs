@@ -4,7 +4,7 @@ using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// The init side of procMountPlease (runc 1.2's prepareRootfs): ask the parent for a mount's source and take the

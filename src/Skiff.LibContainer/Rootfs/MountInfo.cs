@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>One line of /proc/self/mountinfo (proc(5)).</summary>
 internal sealed record MountInfo(

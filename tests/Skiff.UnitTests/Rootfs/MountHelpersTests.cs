@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Xunit;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.Rootfs;
 
 public class MountHelpersTests
 {

@@ -1,4 +1,4 @@
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// One mount as libcontainer sees it (runc's configs.Mount from specconv's createLibcontainerMount): the device is

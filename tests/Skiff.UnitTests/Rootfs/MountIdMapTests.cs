@@ -1,8 +1,8 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.RuntimeSpec;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.Rootfs;
 
 /// <summary>How a spec mount becomes an idmapped MountEntry (specconv: own maps, or the container's for idmap/ridmap).</summary>
 public class MountIdMapTests

@@ -1,8 +1,8 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.Rootfs;
 
 public sealed class SecureJoinTests : IDisposable
 {

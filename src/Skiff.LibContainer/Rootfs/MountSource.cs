@@ -1,6 +1,6 @@
 using Skiff.Linux;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// A mount source made by the parent and received with procMountFd (runc's mountSource): an open_tree(2) clone to

@@ -2,7 +2,7 @@ using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// Device nodes in the container's /dev (runc's createDevices/setupPtmx/setupDevSymlinks/reOpenDevNull): the

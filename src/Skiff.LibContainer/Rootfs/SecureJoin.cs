@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// Path resolution inside the container's rootfs without escaping it: symlinks (relative, absolute, "..") are

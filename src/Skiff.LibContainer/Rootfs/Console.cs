@@ -1,7 +1,8 @@
+using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// The container's terminal (runc's setupConsole). The pty is made inside the container, after the root switch, so

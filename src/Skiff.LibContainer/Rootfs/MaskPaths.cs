@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>linux.maskedPaths and linux.readonlyPaths, applied inside the container after the root switch
 /// (runc's maskPath/readonlyPath, called from standard_init_linux.go).</summary>

@@ -2,7 +2,7 @@ using System.Text;
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// mount(2)/umount2(2) with runc's error text (its mountError): "mount proc:/proc (via /proc/self/fd/7), flags: 0xe:

@@ -14,6 +14,15 @@ public struct SigInfo
     public uint Uid;
     /// <summary>Exit code for CLD_EXITED, the signal for CLD_KILLED/CLD_DUMPED/CLD_STOPPED.</summary>
     public int Status;
+
+    /// <summary>This result in waitpid(2)'s status encoding (exit code &lt;&lt; 8, or the signal | 0x80 if it dumped core).</summary>
+    public readonly int ToWaitStatus() => Code switch
+    {
+        Libc.CLD_EXITED => (Status & 0xff) << 8,
+        Libc.CLD_KILLED => Status & 0x7f,
+        Libc.CLD_DUMPED => (Status & 0x7f) | 0x80,
+        _ => 0xffff,
+    };
 }
 
 /// <summary>Waiting for and signalling processes: waitpid, waitid (incl. P_PIDFD), pidfds, prctl helpers.</summary>
@@ -87,14 +96,41 @@ public static unsafe partial class Libc
     }
 
     /// <summary>Waits for the process behind <paramref name="pidfd"/> to exit and reaps it (waitid P_PIDFD).</summary>
-    public static int WaitExit(SafeFd pidfd, int options = WEXITED)
+    public static int WaitExit(SafeFd pidfd, int options = WEXITED) => ExitCode(WaitId(pidfd, options));
+
+    private static SigInfo WaitId(SafeFd pidfd, int options)
     {
         while (true)
         {
             int rc = waitid(P_PIDFD, pidfd.Fd, out SigInfo info, options);
-            if (rc >= 0) return ExitCode(info);
+            if (rc >= 0) return info;
             if (Check.LastErrno != Errno.EINTR) Check.Throw("waitid", Check.LastErrno);
         }
+    }
+
+    /// <summary>
+    /// Waits for the child behind <paramref name="pidfd"/> to exit, at most <paramref name="timeoutMs"/> ms (-1: no
+    /// limit): poll(2) on the pidfd, which turns readable when the child exits. When the time runs out the child is
+    /// SIGKILLed and <paramref name="timedOut"/> set. Either way the child is reaped (waitid P_PIDFD) and its wait
+    /// status returned in waitpid(2)'s encoding.
+    /// </summary>
+    public static int WaitStatus(SafeFd pidfd, int timeoutMs, out bool timedOut)
+    {
+        timedOut = false;
+        if (timeoutMs >= 0)
+        {
+            long deadline = Environment.TickCount64 + timeoutMs;
+            PollFd p = new() { Fd = pidfd.Fd, Events = POLLIN };
+            while (true)
+            {
+                int left = (int)Math.Clamp(deadline - Environment.TickCount64, 0, int.MaxValue);
+                int rc = poll(&p, 1, left);
+                if (rc > 0) break;
+                if (rc == 0) { timedOut = true; PidfdSendSignal(pidfd, 9); break; }
+                if (Check.LastErrno != Errno.EINTR) Check.Throw("poll", Check.LastErrno);
+            }
+        }
+        return WaitId(pidfd, WEXITED).ToWaitStatus();
     }
 
     /// <summary>A pidfd for <paramref name="pid"/> (close-on-exec, as the kernel always makes them).</summary>

@@ -62,7 +62,7 @@ internal sealed class PsCommand : Command
     {
         string path = FindInPath("ps") ?? throw new ContainerException("exec: \"ps\": executable file not found in $PATH");
         var (read, write) = Libc.Pipe();
-        int pid;
+        SafeFd pidfd;
         using (read)
         {
             using (write)
@@ -70,13 +70,14 @@ internal sealed class PsCommand : Command
                 using var devnull = Libc.Open("/dev/null", Libc.O_RDONLY);
                 var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
                     .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
-                pid = Spawner.Spawn(path, ["ps", .. args], env, [devnull.Fd, write.Fd, write.Fd]);
+                pidfd = Libc.PidfdOpen(Spawner.Spawn(path, ["ps", .. args], env, [devnull.Fd, write.Fd, write.Fd]));
             }
+            using SafeFd child = pidfd;
             var buf = new MemoryStream();
             Span<byte> chunk = stackalloc byte[4096];
             int n;
             while ((n = Libc.Read(read, chunk, "read ps output")) > 0) buf.Write(chunk[..n]);
-            int status = Libc.WaitExit(pid);
+            int status = Libc.WaitExit(child);
             return (status, Encoding.UTF8.GetString(buf.ToArray()));
         }
     }

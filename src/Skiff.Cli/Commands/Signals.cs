@@ -1,5 +1,6 @@
 using System.Globalization;
 using Skiff.LibContainer;
+using Skiff.Linux;
 
 namespace Skiff.Cli.Commands;
 
@@ -24,30 +25,8 @@ internal static class Signals
         if (!sig.StartsWith("SIG", StringComparison.Ordinal)) sig = "SIG" + sig;
         for (int i = 1; i < s_names.Length; i++)
             if (s_names[i] == sig) return i;
-        throw new ContainerException($"unknown signal \"{GoQuote(raw)}\"");
+        throw new ContainerException($"unknown signal {GoQuote.Quote(raw)}");
     }
 
     public static string Name(int signal) => signal > 0 && signal < s_names.Length ? s_names[signal] : "";
-
-    // %q for the printable ASCII case; other characters are escaped as Go would (\xNN / \uNNNN).
-    internal static string GoQuote(string s)
-    {
-        var sb = new System.Text.StringBuilder();
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\r': sb.Append("\\r"); break;
-                default:
-                    if (c < 0x20 || c == 0x7f) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
@@ -42,20 +43,29 @@ public static class HookRunner
     /// "hook ran past specified timeout of 2.0s", "fork/exec PATH: no such file or directory").</summary>
     public static void RunOne(Hook hook, ReadOnlySpan<byte> stateJson)
     {
-        using SafeFd stdin = Libc.HookMemfd("hook-stdin");
-        using SafeFd stdout = Libc.HookMemfd("hook-stdout");
-        using SafeFd stderr = Libc.HookMemfd("hook-stderr");
+        using SafeFd stdin = Libc.MemfdCreate("hook-stdin");
+        using SafeFd stdout = Libc.MemfdCreate("hook-stdout");
+        using SafeFd stderr = Libc.MemfdCreate("hook-stderr");
         Libc.WriteAll(stdin, stateJson);
-        Libc.HookRewind(stdin);
+        Libc.Rewind(stdin);
 
         IReadOnlyList<string> argv = hook.Args is { Count: > 0 } a ? a : [hook.Path];
         IReadOnlyList<string> envp = hook.Env ?? CurrentEnvironment();
-        Errno err = Libc.HookSpawn(hook.Path, argv, envp, stdin.Fd, stdout.Fd, stderr.Fd, out int pid);
-        if (err != Errno.OK) throw new SyscallException("fork/exec", err, hook.Path);
+        int pid;
+        try
+        {
+            pid = Spawner.Spawn(hook.Path, argv, envp, [stdin.Fd, stdout.Fd, stderr.Fd]);
+        }
+        catch (SyscallException ex) when (ex.Syscall == "posix_spawn")
+        {
+            throw new SyscallException("fork/exec", ex.Errno, hook.Path); // Go's exec.Cmd text
+        }
 
         int timeoutMs = -1;
         if (hook.Timeout is int t) timeoutMs = (int)Math.Clamp((long)t * 1000, 0, int.MaxValue);
-        int status = Libc.HookWait(pid, timeoutMs, out bool timedOut);
+        int status;
+        bool timedOut;
+        using (SafeFd pidfd = Libc.PidfdOpen(pid)) status = Libc.WaitStatus(pidfd, timeoutMs, out timedOut);
         if (timedOut)
             throw new ContainerException(string.Create(CultureInfo.InvariantCulture, $"hook ran past specified timeout of {(double)(hook.Timeout ?? 0):F1}s"));
         string? failure = ExitText(status);
@@ -123,7 +133,7 @@ public static class HookRunner
 
     private static string ReadAll(SafeFd fd)
     {
-        Libc.HookRewind(fd);
+        Libc.Rewind(fd);
         var ms = new MemoryStream();
         Span<byte> buf = stackalloc byte[4096];
         int n;

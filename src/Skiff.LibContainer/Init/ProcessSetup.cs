@@ -54,5 +54,5 @@ internal static class ProcessSetup
     }
 
     private static ContainerException ChdirFailed(string cwd, Errno e) =>
-        new($"chdir to cwd ({ExecLookupException.GoQuote(cwd)}) set in config.json failed: {e.Text()}");
+        new($"chdir to cwd ({GoQuote.Quote(cwd)}) set in config.json failed: {e.Text()}");
 }

@@ -22,13 +22,16 @@ internal static class UsernsHolder
         using var stdinWrite = inWrite;
         using var stdoutRead = outRead;
         int pid;
+        SafeFd pidfd;
         using (inRead)
         using (outWrite)
         using (SafeFd devNull = Libc.Open("/dev/null", Libc.O_WRONLY))
         {
             pid = Spawner.Spawn("/proc/self/exe", ["skiff:[userns]"], [EnvName + "=1"],
                 [inRead.Fd, outWrite.Fd, devNull.Fd]);
+            pidfd = Libc.PidfdOpen(pid);
         }
+        using SafeFd child = pidfd;
         try
         {
             Span<byte> b = stackalloc byte[1];
@@ -41,7 +44,7 @@ internal static class UsernsHolder
         finally
         {
             stdinWrite.Dispose(); // EOF: the holder exits
-            Libc.WaitExit(pid);
+            Libc.WaitExit(child);
         }
     }
 

@@ -89,7 +89,7 @@ public static class Log
         }
         var sb = new StringBuilder(64 + msg.Length);
         sb.Append("time=\"").Append(ts).Append("\" level=").Append(LevelName(level)).Append(" msg=");
-        AppendQuoted(sb, msg);
+        GoQuote.Append(sb, msg); // logrus quotes with %q
         sb.Append('\n');
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
@@ -101,26 +101,5 @@ public static class Log
         if (t.Offset == TimeSpan.Zero) return s + "Z";
         var o = t.Offset;
         return s + (o < TimeSpan.Zero ? "-" : "+") + o.Duration().ToString("hh\\:mm", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    // logrus text formatter quotes values with Go's %q rules when they need it.
-    private static void AppendQuoted(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2")); else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
     }
 }

@@ -32,6 +32,28 @@ public class ProcessWaitTests
     }
 
     [Fact]
+    public void WaitStatusReapsWithWaitpidEncoding()
+    {
+        using (SafeFd pidfd = Libc.PidfdOpen(SpawnSh("exit 3")))
+        {
+            Assert.Equal(0x0300, Libc.WaitStatus(pidfd, -1, out bool timedOut));
+            Assert.False(timedOut);
+        }
+        using (SafeFd pidfd = Libc.PidfdOpen(SpawnSh("kill -TERM $$")))
+            Assert.Equal(15, Libc.WaitStatus(pidfd, -1, out _));
+    }
+
+    [Fact]
+    public void WaitStatusKillsAndReapsAChildThatOutlivesTheTimeout()
+    {
+        int pid = SpawnSh("exec sleep 100");
+        using SafeFd pidfd = Libc.PidfdOpen(pid);
+        Assert.Equal(9, Libc.WaitStatus(pidfd, 0, out bool timedOut));
+        Assert.True(timedOut);
+        Assert.Equal(Errno.ECHILD, Check.Try(Libc.waitpid(pid, out _, Libc.WNOHANG))); // reaped
+    }
+
+    [Fact]
     public void PidfdSendSignalKillsAndReportsEsrchAfterwards()
     {
         int pid = SpawnSh("sleep 100");

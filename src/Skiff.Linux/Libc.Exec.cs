@@ -27,13 +27,12 @@ public static unsafe partial class Libc
 
     /// <summary>
     /// Marks every open fd &gt;= <paramref name="minFd"/> close-on-exec: close_range(CLOSE_RANGE_CLOEXEC) (5.11+), else
-    /// each fd listed in /proc/self/fd (runc's CloseExecFrom).
+    /// each fd listed in /proc/self/fd (runc's CloseExecFrom). Any close_range failure falls back to the walk: an old
+    /// kernel (ENOSYS, EINVAL) and a seccomp profile older than close_range (its default errno, e.g. EPERM) alike.
     /// </summary>
     public static void MarkCloexecFrom(int minFd)
     {
         if (close_range((uint)minFd, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0) return;
-        Errno e = Check.LastErrno;
-        if (e != Errno.ENOSYS && e != Errno.EINVAL) Check.Throw("close_range", e);
         foreach (string entry in Directory.GetFileSystemEntries("/proc/self/fd"))
         {
             if (!int.TryParse(Path.GetFileName(entry), out int fd) || fd < minFd) continue;

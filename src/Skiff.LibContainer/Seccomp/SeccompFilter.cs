@@ -132,14 +132,12 @@ internal static class SeccompFilter
         nint ctx = Libseccomp.Init(defaultAction);
         if (ctx == 0)
             throw new ContainerException("error creating filter", new ContainerException("could not create filter"));
-        var program = new SeccompProgram(ctx, hasNotify)
-        {
-            RawLoadFlags = hasNotify && config.Flags?.Contains(FlagWaitKillableRecv) == true ? KernelFlags(config.Flags) : 0,
-        };
+        var program = new SeccompProgram(ctx, hasNotify);
         try
         {
             AddArchitectures(ctx, config.Architectures);
-            SetFlags(ctx, config.Flags);
+            bool specAllow = SetFlags(ctx, config.Flags);
+            program.LoadFlags = KernelFlags(config.Flags, hasNotify, specAllow);
 
             // Binary-tree optimisation for long rulesets (runc: > 32; libseccomp <= 2.5.4 misbehaves with 0 rules).
             if (config.Syscalls.Count > 32)
@@ -154,6 +152,7 @@ internal static class SeccompFilter
 
             foreach (SeccompConfig.Syscall call in config.Syscalls)
                 AddRule(ctx, call, defaultAction);
+            program.EnosysStub = EnosysStub.Build(config);
             return program;
         }
         catch
@@ -178,26 +177,36 @@ internal static class SeccompFilter
         }
     }
 
-    /// <summary>The seccomp(2) flags for a filter loaded without libseccomp (WAIT_KILLABLE_RECV needs a listener).</summary>
-    private static uint KernelFlags(IReadOnlyList<string> flags)
+    /// <summary>
+    /// The seccomp(2) flags skiff loads the (patched) program with, as runc's filterFlags: LOG and SPEC_ALLOW as
+    /// set on the filter, NEW_LISTENER with a notify rule, WAIT_KILLABLE_RECV only with a listener.
+    /// </summary>
+    private static uint KernelFlags(IReadOnlyList<string>? flags, bool hasNotify, bool specAllow)
     {
         const uint Log = 2, SpecAllow = 4, NewListener = 8, WaitKillableRecv = 32;
-        uint f = NewListener | WaitKillableRecv;
-        if (flags.Contains(FlagLog)) f |= Log;
-        if (flags.Contains(FlagSpecAllow)) f |= SpecAllow;
+        uint f = 0;
+        if (flags?.Contains(FlagLog) == true) f |= Log;
+        if (specAllow) f |= SpecAllow;
+        if (hasNotify)
+        {
+            f |= NewListener;
+            if (flags?.Contains(FlagWaitKillableRecv) == true) f |= WaitKillableRecv;
+        }
         return f;
     }
 
-    private static void SetFlags(nint ctx, IReadOnlyList<string>? flags)
+    /// <summary>Sets the filter attributes; true when SPEC_ALLOW ended up set.</summary>
+    private static bool SetFlags(nint ctx, IReadOnlyList<string>? flags)
     {
         if (flags is null)
         {
             // runc: no flags given (not even []) means SPEC_ALLOW when libseccomp and the kernel support it.
             if (Libseccomp.ApiGet() >= 4 && Libseccomp.AttrSet(ctx, Libseccomp.SCMP_FLTATR_CTL_SSB, 1) == 0)
-                return;
+                return true;
             if (Log.IsDebug) Log.Debug("seccomp: SECCOMP_FILTER_FLAG_SPEC_ALLOW not supported, not set");
-            return;
+            return false;
         }
+        bool specAllow = false;
         foreach (string flag in flags)
         {
             switch (flag)
@@ -213,11 +222,13 @@ internal static class SeccompFilter
                 case FlagSpecAllow:
                     RequireApi(4, "error adding SSB flag to seccomp filter");
                     SetAttr(ctx, Libseccomp.SCMP_FLTATR_CTL_SSB, 1, "error adding SSB flag to seccomp filter");
+                    specAllow = true;
                     break;
                 default:
                     throw new ContainerException($"seccomp flag {flag} is not known to skiff");
             }
         }
+        return specAllow;
     }
 
     private static void RequireApi(uint level, string context)

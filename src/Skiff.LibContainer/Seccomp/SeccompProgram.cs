@@ -22,35 +22,17 @@ internal sealed class SeccompProgram : IDisposable
     private nint Ctx => _ctx != 0 ? _ctx : throw new ObjectDisposedException(nameof(SeccompProgram));
 
     /// <summary>
-    /// seccomp_load (the filter attributes carry the flags: LOG, SPEC_ALLOW; NNP off). Returns the notify
-    /// listener fd (close-on-exec, owned by the caller) when <see cref="HasNotify"/>, else -1.
+    /// Installs the filter on the calling thread, as runc's patchbpf.PatchAndLoad: libseccomp's program with the
+    /// <see cref="EnosysStub"/> in front, loaded with seccomp(2) and <see cref="LoadFlags"/> (prctl(PR_SET_SECCOMP)
+    /// when there are none). Returns the notify listener fd (close-on-exec, owned by the caller) when
+    /// <see cref="HasNotify"/>, else -1.
     /// </summary>
     public int Load()
     {
-        if (RawLoadFlags != 0) return LoadRaw();
-        int rc = Libseccomp.Load(Ctx);
-        if (rc < 0)
-            throw new ContainerException("error loading seccomp filter into kernel",
-                new SyscallException("seccomp", (Errno)(-rc)));
-        if (!HasNotify) return -1;
-        int fd = Libseccomp.NotifyFd(Ctx);
-        if (fd < 0)
-            throw new ContainerException("error loading seccomp filter into kernel",
-                new SyscallException("seccomp_notify_fd", (Errno)(-fd)));
-        return fd;
-    }
-
-    /// <summary>
-    /// seccomp(2) flags when the filter is loaded by skiff rather than by libseccomp: flags libseccomp 2.5 cannot
-    /// set (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) need the raw call; 0 otherwise.
-    /// </summary>
-    internal uint RawLoadFlags { get; init; }
-
-    /// <summary>seccomp(SECCOMP_SET_MODE_FILTER) with libseccomp's program and <see cref="RawLoadFlags"/>.</summary>
-    private int LoadRaw()
-    {
         const long SYS_seccomp = 317, SECCOMP_SET_MODE_FILTER = 1;
-        byte[] bpf = ExportBpf();
+        const nuint SECCOMP_MODE_FILTER = 2;
+        const int PR_SET_SECCOMP = 22;
+        byte[] bpf = PatchedBpf();
         nint filter = System.Runtime.InteropServices.Marshal.AllocHGlobal(bpf.Length);
         nint prog = System.Runtime.InteropServices.Marshal.AllocHGlobal(16);
         try
@@ -59,12 +41,15 @@ internal sealed class SeccompProgram : IDisposable
             // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (8-byte instructions)
             System.Runtime.InteropServices.Marshal.WriteInt16(prog, 0, (short)(bpf.Length / 8));
             System.Runtime.InteropServices.Marshal.WriteIntPtr(prog, 8, filter);
-            long fd = Libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, RawLoadFlags, prog, 0, 0, 0);
-            if (fd < 0)
+            long rc = LoadFlags == 0
+                ? Libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (nuint)prog, 0, 0)
+                : Libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, LoadFlags, prog, 0, 0, 0);
+            if (rc < 0)
                 throw new ContainerException("error loading seccomp filter into kernel",
                     new SyscallException("seccomp", Check.LastErrno));
-            Libc.SetCloexec((int)fd, true);
-            return (int)fd;
+            if (!HasNotify) return -1;
+            Libc.SetCloexec((int)rc, true);
+            return (int)rc;
         }
         finally
         {
@@ -72,6 +57,15 @@ internal sealed class SeccompProgram : IDisposable
             System.Runtime.InteropServices.Marshal.FreeHGlobal(filter);
         }
     }
+
+    /// <summary>The seccomp(2) flags: LOG, SPEC_ALLOW, NEW_LISTENER, WAIT_KILLABLE_RECV (runc's filterFlags).</summary>
+    internal uint LoadFlags { get; set; }
+
+    /// <summary>runc 1.2's -ENOSYS stub for this profile (raw sock_filter instructions; empty when none applies).</summary>
+    internal byte[] EnosysStub { get; set; } = [];
+
+    /// <summary>What <see cref="Load"/> installs: the stub, then libseccomp's program.</summary>
+    public byte[] PatchedBpf() => [.. EnosysStub, .. ExportBpf()];
 
     /// <summary>The BPF program libseccomp generates (sock_filter array, host endian): for tests and debugging.</summary>
     public byte[] ExportBpf() => Libseccomp.ExportBpf(Ctx);

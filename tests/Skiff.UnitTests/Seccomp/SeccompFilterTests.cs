@@ -387,7 +387,7 @@ public class SeccompWaitKillableTests
         using var p = Skiff.LibContainer.Seccomp.SeccompFilter.Compile(
             Profile("SCMP_ACT_NOTIFY", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_LOG"))!;
         // NEW_LISTENER | WAIT_KILLABLE_RECV | LOG
-        Assert.Equal(8u | 32u | 2u, p.RawLoadFlags);
+        Assert.Equal(8u | 32u | 2u, p.LoadFlags);
     }
 
     [Fact]
@@ -395,6 +395,6 @@ public class SeccompWaitKillableTests
     {
         using var p = Skiff.LibContainer.Seccomp.SeccompFilter.Compile(
             Profile("SCMP_ACT_ERRNO", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))!;
-        Assert.Equal(0u, p.RawLoadFlags);
+        Assert.Equal(0u, p.LoadFlags);
     }
 }

@@ -31,6 +31,42 @@ public sealed partial class Container
         using var rb = new Rollback();
         rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
         using var dirLock = StateLock.Acquire(stateDir);
+
+        var linux = spec.Linux ??= new RuntimeSpec.Linux();
+        (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
+        // nothing is created by the managers until Apply: their paths can be recorded first
+        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
+            resources: linux.Resources);
+        IntelRdtManager? rdt = null;
+        if (linux.IntelRdt is { } rdtConfig)
+        {
+            string rdtRoot = IntelRdtManager.FindRoot();
+            IntelRdtManager.Validate(rdtConfig, RdtFeatures.Detect(rdtRoot));
+            rdt = new IntelRdtManager(rdtConfig, o.Id, rdtRoot);
+        }
+        // Crash consistency: state.json lists what is about to be made before any of it exists, so that a create
+        // killed at any later moment leaves a record `delete --force` removes everything by (see ContainerState).
+        var state = new ContainerState
+        {
+            Id = o.Id,
+            Bundle = o.Bundle,
+            Rootfs = spec.Root!.Path,
+            Created = DateTimeOffset.UtcNow,
+            SystemdCgroup = o.SystemdCgroup,
+            IntelRdtPath = rdt?.GroupPath,
+            Rootless = o.RootlessCgroups,
+            Config = spec,
+            CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+            Creating = true,
+            CreatorPid = Environment.ProcessId,
+            CreatorStart = ProcStat.Read(Environment.ProcessId)?.Start ?? 0,
+        };
+        var container = new Container(o.Root, state);
+        container.SaveState();
+        TestKnob.Crash("state");
+        rb.Add("destroy cgroup", cgroup.Destroy);
+        if (rdt is not null) rb.Add("destroy intel rdt group", rdt.Destroy);
+
         string fifoPath = Path.Combine(stateDir, FifoName);
         Check.Rc(Libc.mkfifo(fifoPath, 0x192 /* 0622 */), "mkfifo", fifoPath);
         Check.Rc(Libc.chmod(fifoPath, 0x192 /* 0622 */), "chmod", fifoPath);
@@ -39,20 +75,7 @@ public sealed partial class Container
         if (rootUid != Libc.geteuid() || rootGid != Libc.getegid())
             Check.Rc(Libc.chown(fifoPath, rootUid, rootGid), "chown", fifoPath);
         using var fifo = Libc.Open(fifoPath, Libc.O_PATH);
-
-        var linux = spec.Linux ??= new RuntimeSpec.Linux();
-        (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
-        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
-            resources: linux.Resources);
-        rb.Add("destroy cgroup", cgroup.Destroy);
-        IntelRdtManager? rdt = null;
-        if (linux.IntelRdt is { } rdtConfig)
-        {
-            string rdtRoot = IntelRdtManager.FindRoot();
-            IntelRdtManager.Validate(rdtConfig, RdtFeatures.Detect(rdtRoot));
-            rdt = new IntelRdtManager(rdtConfig, o.Id, rdtRoot);
-            rb.Add("destroy intel rdt group", rdt.Destroy);
-        }
+        TestKnob.Crash("fifo");
 
         using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
         var config = new InitConfig
@@ -70,18 +93,6 @@ public sealed partial class Container
             RootlessEuid = rootlessEuid,
             RootlessCgroups = o.RootlessCgroups,
         };
-        var state = new ContainerState
-        {
-            Id = o.Id,
-            Bundle = o.Bundle,
-            Rootfs = spec.Root.Path,
-            Created = DateTimeOffset.UtcNow,
-            SystemdCgroup = o.SystemdCgroup,
-            IntelRdtPath = rdt?.GroupPath,
-            Rootless = o.RootlessCgroups,
-            Config = spec,
-        };
-        var container = new Container(o.Root, state);
         config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
         var init = new InitProcess(config, cgroup, fifo, console ?? runConsole, (pid, start) =>
         {
@@ -93,9 +104,21 @@ public sealed partial class Container
                 if (Namespaces.Info(ns.Type) is { } info)
                     state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pid}/ns/{info.ProcName}" : ns.Path;
             }
+            state.Creating = false;
             container.SaveState();
+            TestKnob.Crash("state-ready");
             return state;
-        }) { IntelRdt = rdt };
+        })
+        {
+            IntelRdt = rdt,
+            // init's pid is on record as soon as nsexec reports it: a crash from here on leaves it to delete
+            RecordPid = pid =>
+            {
+                state.InitPid = pid;
+                state.InitStart = ProcStat.Read(pid)?.Start ?? 0;
+                container.SaveState();
+            },
+        };
         try
         {
             init.Start(rb);
@@ -106,6 +129,7 @@ public sealed partial class Container
         }
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
+        TestKnob.Crash("done");
         return container;
     }
 

@@ -8,13 +8,46 @@ namespace Skiff.LibContainer;
 public sealed partial class Container
 {
     /// <summary>
+    /// `delete ID` as the CLI runs it: <see cref="Delete(bool)"/> under the state lock, idempotent with
+    /// <paramref name="force"/>: a container already gone (before or after the lock, e.g. a concurrent delete) is
+    /// success; a state directory without state.json (a create killed before it wrote one) is removed.
+    /// Without force, a missing container is <see cref="ContainerNotExistException"/>.
+    /// </summary>
+    public static void Delete(string root, string id, bool force)
+    {
+        Ids.Validate(id);
+        string dir = Path.Combine(root, id);
+        try
+        {
+            using var lk = StateLock.AcquireExisting(dir, id);
+            if (!File.Exists(Path.Combine(dir, StateFile)))
+            {
+                // the lock is ours: no create is writing here, so this is what a killed create left (or a finished delete)
+                RemoveStateDir(dir);
+                throw new ContainerNotExistException(id);
+            }
+            var c = Load(root, id);
+            c.DeleteLocked(force);
+        }
+        catch (ContainerNotExistException) when (force)
+        {
+        }
+    }
+
+    /// <summary>
     /// `delete`: a stopped or created container is removed; a running or paused one only with
     /// <paramref name="force"/> (killed first). Removes the cgroup and the state, then runs poststop hooks.
     /// </summary>
     public void Delete(bool force)
     {
         using var lk = StateLock.AcquireExisting(StateDir, Id);
-        if (!File.Exists(Path.Combine(StateDir, StateFile))) throw new ContainerNotExistException(Id);
+        // another verb may have finished a create or a delete while we waited for the lock
+        Reload();
+        DeleteLocked(force);
+    }
+
+    private void DeleteLocked(bool force)
+    {
         var status = Status;
         switch (status)
         {
@@ -34,8 +67,19 @@ public sealed partial class Container
     /// <summary>SIGKILL to init (and, without a private pid namespace, the whole cgroup); waits until init is gone.</summary>
     private void KillAndWait()
     {
-        if (!Namespaces.IsNew(Config, "pid") || IsPaused()) SignalAll(9);
-        else Libc.kill(InitPid, 9);
+        if (!Namespaces.IsNew(Config, "pid"))
+        {
+            SignalAll(9);
+        }
+        else
+        {
+            // init's death ends its pid namespace; nothing else in the cgroup is signalled (it may not be ours)
+            Libc.kill(InitPid, 9);
+            if (IsPaused())
+            {
+                try { Cgroup().Thaw(); } catch (Exception ex) { Log.Warn($"thawing after kill: {ErrorText.Render(ex)}"); }
+            }
+        }
         WaitStopped(TimeSpan.FromSeconds(10));
     }
 
@@ -58,16 +102,24 @@ public sealed partial class Container
         }
     }
 
-    /// <summary>Removes what the container holds on the host (runc's destroy): cgroup, state dir; then poststop hooks.</summary>
+    /// <summary>
+    /// Removes what the container holds on the host (runc's destroy): its processes, cgroup, RDT group, state dir;
+    /// then poststop hooks. Only the container's processes are signalled: init (checked by start time: an init left
+    /// by a crashed create), and the whole cgroup only without a private pid namespace, where processes outlive init.
+    /// </summary>
     private void Destroy()
     {
+        if (ProcStat.IsAlive(InitPid, _state.InitStart))
+        {
+            Libc.kill(InitPid, 9);
+            WaitStopped(TimeSpan.FromSeconds(10));
+        }
         var cg = Cgroup();
-        // processes that outlived init (no pid namespace) would keep the cgroup busy
-        if (cg.GetAllPids().Count > 0) SignalAll(9);
+        if (!Namespaces.IsNew(Config, "pid") && cg.GetAllPids().Count > 0) SignalAll(9);
         cg.Destroy();
         if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
             IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath).Destroy();
-        Directory.Delete(StateDir, recursive: true);
+        RemoveStateDir(StateDir);
         if (Config.Hooks?.Poststop is { Count: > 0 } hooks)
         {
             var st = OciState();
@@ -81,6 +133,17 @@ public sealed partial class Container
             {
                 Log.Warn(ErrorText.Render(ex));
             }
+        }
+    }
+
+    private static void RemoveStateDir(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
     }
 }

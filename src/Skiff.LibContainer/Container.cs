@@ -51,6 +51,9 @@ public sealed partial class Container
     {
         get
         {
+            // an unfinished create: in progress while its creator lives, else crashed (nothing runs: stopped)
+            if (_state.Creating)
+                return ProcStat.IsAlive(_state.CreatorPid, _state.CreatorStart) ? ContainerStatus.Creating : ContainerStatus.Stopped;
             if (!ProcStat.IsAlive(_state.InitPid, _state.InitStart)) return ContainerStatus.Stopped;
             if (IsPaused()) return ContainerStatus.Paused;
             return File.Exists(Path.Combine(StateDir, FifoName)) ? ContainerStatus.Created : ContainerStatus.Running;
@@ -88,6 +91,14 @@ public sealed partial class Container
     public static Container Load(string root, string id)
     {
         Ids.Validate(id);
+        return new Container(root, ReadState(root, id));
+    }
+
+    /// <summary>Reads root/id/state.json again (after taking the lock: another verb may have changed or removed it).</summary>
+    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id);
+
+    private static ContainerState ReadState(string root, string id)
+    {
         string file = Path.Combine(root, id, StateFile);
         byte[] json;
         try
@@ -107,7 +118,7 @@ public sealed partial class Container
         {
             throw new ContainerException($"reading {file}", ex);
         }
-        return new Container(root, st ?? throw new ContainerException($"reading {file}: empty state"));
+        return st ?? throw new ContainerException($"reading {file}: empty state");
     }
 
     /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped with a warning).</summary>

@@ -22,5 +22,15 @@ public sealed class ContainerState
     /// <summary>The container's Intel RDT (resctrl) group, when linux.intelRdt is set (runc's intel_rdt_path).</summary>
     [JsonPropertyName("intel_rdt_path")] public string? IntelRdtPath { get; set; }
     [JsonPropertyName("rootless")] public bool Rootless { get; set; }
+    /// <summary>
+    /// True from the moment `create` has its state directory until init reported ready: the record then lists what
+    /// create is about to make (cgroup paths, RDT group, init's pid once known), so that after a crash at any
+    /// moment `delete --force` finds and removes all of it. Cleared in the state.json written on procReady.
+    /// </summary>
+    [JsonPropertyName("skiff_creating")] public bool Creating { get; set; }
+    /// <summary>The `create` process writing this record (pid, start time): while it lives the container is
+    /// "creating"; once it is gone with <see cref="Creating"/> still set, create crashed and the container is stopped.</summary>
+    [JsonPropertyName("skiff_creator_pid")] public int CreatorPid { get; set; }
+    [JsonPropertyName("skiff_creator_start")] public ulong CreatorStart { get; set; }
     [JsonPropertyName("config")] public Spec Config { get; set; } = new();
 }

@@ -103,6 +103,7 @@ public sealed class ExecOptions
         if (string.IsNullOrEmpty(p.Cwd)) throw new ContainerException("Cwd property must not be empty");
         if (!p.Cwd.StartsWith('/')) throw new ContainerException("Cwd must be an absolute path");
         if (p.Args is null || p.Args.Count == 0) throw new ContainerException("args must not be empty");
+        Configs.NulCheck.Process(p);
         if (!string.IsNullOrEmpty(p.SelinuxLabel) && !File.Exists("/sys/fs/selinux/enforce"))
             throw new ContainerException("selinux label is specified in config, but selinux is disabled or not supported");
     }

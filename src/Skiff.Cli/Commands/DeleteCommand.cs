@@ -27,26 +27,10 @@ internal sealed class DeleteCommand : Command
     public override int Run(Invocation inv)
     {
         inv.CheckArgs(1, ArgCheck.Exact);
-        string id = inv.Args.Arg(0);
+        string id = ContainerId.Require(inv.Args.Arg(0));
         bool force = inv.Args.Bool("force");
-        Container c;
-        try
-        {
-            c = inv.GetContainer();
-        }
-        catch (ContainerNotExistException)
-        {
-            // An aborted create can leave the directory without state.json: remove it anyway (as runc).
-            string path = Path.Combine(inv.Global.Root, id);
-            try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                inv.Err.Write($"remove {path}: {e.Message}\n");
-            }
-            if (force) return 0;
-            throw;
-        }
-        c.Delete(force);
+        // idempotent with --force (a concurrent delete, or a create killed before it wrote state.json): as runc
+        Container.Delete(inv.Global.Root, id, force);
         return 0;
     }
 }

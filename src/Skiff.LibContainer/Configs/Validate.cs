@@ -21,6 +21,7 @@ public static class Validate
     {
         var linux = spec.Linux;
         bool rootless = rootlessEuid ?? Libc.geteuid() != 0;
+        NulCheck.Spec(spec);
         var namespaces = Namespaces(linux);
         CgroupsPath(linux?.CgroupsPath, systemdCgroup);
         UserNamespaceMappings(linux, namespaces);

@@ -43,16 +43,31 @@ public static class InitEntry
         catch (Exception ex)
         {
             string msg = ErrorText.Render(ex);
+            if (sync.IsClosed)
+            {
+                // Past procRun (startContainer hooks, execve: ENOEXEC, E2BIG, a missing interpreter) the parent no
+                // longer listens: as runc's Init, the process's own stderr is the one way to the caller, exit 255.
+                WriteStderr(msg);
+                return 255;
+            }
             try
             {
                 sync.Send(SyncType.procError, msg);
             }
             catch (Exception)
             {
-                Log.Fatal(msg); // the sync socket is gone: the log pipe is the last way out
+                Log.Fatal(msg); // the parent's end is gone: the log pipe is the last way out
             }
             return 1;
         }
+    }
+
+    private static void WriteStderr(string msg)
+    {
+        byte[] line = System.Text.Encoding.UTF8.GetBytes(msg + "\n");
+        using var stderr = new SafeFd(2, ownsHandle: false);
+        try { Libc.WriteAll(stderr, line, "write stderr"); }
+        catch (SyscallException) { } // stderr closed: nothing more to try
     }
 
     private static int EnvFd(string name)

@@ -21,7 +21,7 @@ internal static class SetnsInit
             using var sock = new SafeFd(consoleFd);
             Console.Setup(sock, proc.ConsoleSize);
         }
-        var env = proc.Env?.ToList() ?? [];
+        var env = Configs.ProcessEnv.Prepare(proc.Env);
         var args = proc.Args is { Count: > 0 } a ? a : throw new ContainerException("args must not be empty");
         string path = ExecLookup.Find(args[0], env);
 

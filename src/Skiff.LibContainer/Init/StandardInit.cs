@@ -56,7 +56,7 @@ internal static class StandardInit
         if (newMnt) RootfsSetup.Finalize(cfg);
         if (!cfg.NoNewKeyring) JoinSessionKeyring(cfg.ContainerId);
 
-        var env = proc.Env?.ToList() ?? [];
+        var env = Configs.ProcessEnv.Prepare(proc.Env);
         var args = proc.Args ?? throw new ContainerException("args must not be empty");
         string path = ExecLookup.Find(args[0], env);
 

@@ -33,6 +33,9 @@ internal abstract class ParentProcess
     /// <summary>The pid of the process that will exec (nsexec's stage 2).</summary>
     public int Pid { get; private set; }
 
+    /// <summary>Called with <see cref="Pid"/> as soon as nsexec reports it (create records it in state.json).</summary>
+    public Action<int>? RecordPid { get; init; }
+
     /// <summary>Starts the process; on any failure kills it and rethrows (the caller's rollback removes the rest).</summary>
     public void Start(Rollback rb)
     {
@@ -84,20 +87,25 @@ internal abstract class ParentProcess
         logs.Start();
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
+        TestKnob.Crash("spawn");
         // Children inherit the cgroup: the namespaces and init are made and charged inside it.
         ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
         {
             ApplyCgroup(stage0);
+            TestKnob.Crash("cgroup");
             oomBefore = SafeOomCount();
             Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
             (stage1, Pid) = ReadPids(initSock);
+            RecordPid?.Invoke(Pid);
+            TestKnob.Crash("pids");
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = Libc.WaitExit(stage1);
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
             rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
             SendConfig(initSock);
+            TestKnob.Crash("config");
             Serve(sync);
         }
         catch (Exception ex)
@@ -275,6 +283,7 @@ internal abstract class ParentProcess
             var msg = m.Value;
             if (msg.Type == SyncType.procError) throw new InitException(msg.Message ?? "unknown error");
             seq.Accept(msg.Type);
+            if (TestKnob.Enabled) TestKnob.Crash(msg.Type.ToString());
             switch (msg.Type)
             {
                 case SyncType.procHooks:

@@ -17,6 +17,9 @@ public sealed class SyncSocket : IDisposable
 
     public SafeFd Fd { get; }
 
+    /// <summary>True once this end is closed (init closes it just before exec: the parent no longer listens).</summary>
+    public bool IsClosed => Fd.IsClosed;
+
     public void Send(SyncType type, string? message = null) => Send(type, message, null);
 
     /// <summary>Sends one message, with <paramref name="file"/> attached (SCM_RIGHTS) when given (procMountFd).</summary>

@@ -23,6 +23,7 @@ public sealed partial class Container
         if (string.IsNullOrEmpty(o.ProcessFile) && o.Args.Count == 0) throw new ContainerException("process args cannot be empty");
         var process = o.BuildProcess(spec ?? Config);
         Configs.Validate.ProcessAttributes(process);
+        var affinity = Configs.Validate.ExecCpuAffinity(process.ExecCpuAffinity);
         var subCgroups = ExecOptions.ParseSubCgroups(o.SubCgroups);
         if (process.Terminal && o.ConsoleSocket is null && o.Detach)
             throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
@@ -37,7 +38,9 @@ public sealed partial class Container
 
         var cgroup = Cgroup();
         var cgroupPaths = SubCgroupPaths(cgroup.Paths, subCgroups);
-        var (cpu, definitive) = CpuAffinity.Transition("/", Config.Linux?.Resources?.Cpu?.Cpus, Config.Annotations);
+        // execCPUAffinity (runc 1.3) decides when given; else the isolated-cpu annotation of runc 1.2
+        var (cpu, definitive) = affinity is null ? CpuAffinity.Transition("/", Config.Linux?.Resources?.Cpu?.Cpus, Config.Annotations) : (-1, false);
+        IReadOnlyCollection<int>? initialCpus = affinity?.Initial ?? (cpu >= 0 ? [cpu] : null);
         // the group made at create (state.json), so a test root for resctrl is honoured too
         string? rdt = string.IsNullOrEmpty(_state.IntelRdtPath) ? null : _state.IntelRdtPath;
 
@@ -56,7 +59,7 @@ public sealed partial class Container
             CreateConsole = process.Terminal,
         };
         var p = new SetnsProcess(config, cgroup, _state.NamespacePaths, console, cgroupPaths,
-            initPid: subCgroups is null ? InitPid : 0, rdt, resetAffinity: !definitive)
+            initPid: subCgroups is null ? InitPid : 0, rdt, resetAffinity: affinity is null && !definitive, affinity?.Final)
         {
             // the seccomp agent is told the container's state, whose pid is init's (as runc)
             StatePid = InitPid,
@@ -65,7 +68,7 @@ public sealed partial class Container
         {
             try
             {
-                if (cpu >= 0) StartOnCpu(p, rb, cpu);
+                if (initialCpus is not null) StartOnCpus(p, rb, initialCpus, affinity is not null);
                 else p.Start(rb);
             }
             catch (Exception ex)
@@ -106,21 +109,22 @@ public sealed partial class Container
     }
 
     /// <summary>
-    /// Starts the process from a thread pinned to <paramref name="cpu"/>: the bootstrap inherits the affinity, so it
-    /// enters the container's cpuset on that cpu (runc's startCommandWithCPUAffinity). The thread then ends.
+    /// Starts the process from a thread pinned to <paramref name="cpus"/>: the bootstrap inherits the affinity, so it
+    /// enters the container's cgroup on those cpus (runc's startWithCPUAffinity: execCPUAffinity.initial, or the
+    /// isolated-cpu transition). The thread then ends.
     /// </summary>
-    private static void StartOnCpu(SetnsProcess p, Rollback rb, int cpu)
+    private static void StartOnCpus(SetnsProcess p, Rollback rb, IReadOnlyCollection<int> cpus, bool initialAffinity)
     {
         Exception? error = null;
         var t = new Thread(() =>
         {
             try
             {
-                Libc.SetAffinity(0, [cpu]);
+                Libc.SetAffinity(0, cpus);
             }
-            catch (SyscallException ex)
+            catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
             {
-                error = new ContainerException("setting os thread CPU affinity", ex);
+                error = new ContainerException(initialAffinity ? "error setting initial CPU affinity" : "setting os thread CPU affinity", ex);
                 return;
             }
             try

@@ -27,6 +27,18 @@ public static unsafe partial class Libc
         Check.Rc(sched_setaffinity(pid, CpuSetBytes, mask), "sched_setaffinity");
     }
 
+    /// <summary>
+    /// Allows <paramref name="pid"/> every cpu (runc 1.4's tryResetCPUAffinity): the kernel clamps the mask to the
+    /// cpus that exist and to the task's cpuset, so the task gets all of its cgroup's cpus and not its parent's
+    /// narrower affinity, and keeps them should the cpuset grow. Returns the errno.
+    /// </summary>
+    public static Errno TrySetAffinityAll(int pid)
+    {
+        byte* mask = stackalloc byte[CpuSetBytes];
+        new Span<byte>(mask, CpuSetBytes).Fill(0xff);
+        return sched_setaffinity(pid, CpuSetBytes, mask) < 0 ? Check.LastErrno : Errno.OK;
+    }
+
     /// <summary>The cpus <paramref name="pid"/> (0: the calling thread) may run on.</summary>
     public static List<int> GetAffinity(int pid)
     {

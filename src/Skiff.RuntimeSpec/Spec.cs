@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-// The OCI runtime-spec 1.2 config.json types (what runc takes from opencontainers/runtime-spec/specs-go).
+// The OCI runtime-spec 1.3 config.json types (what runc takes from opencontainers/runtime-spec/specs-go).
 // Property names follow the spec; the JSON context uses camelCase, with explicit names where that differs.
 namespace Skiff.RuntimeSpec;
 
@@ -142,6 +142,26 @@ public sealed class Linux
     public LinuxIntelRdt? IntelRdt { get; set; }
     public LinuxPersonality? Personality { get; set; }
     public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
+    /// <summary>Host network devices moved into the container's network namespace, keyed by host name (spec 1.3).</summary>
+    public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
+    /// <summary>The NUMA memory policy of the container's processes (spec 1.3, set_mempolicy(2)).</summary>
+    public LinuxMemoryPolicy? MemoryPolicy { get; set; }
+}
+
+public sealed class LinuxNetDevice
+{
+    /// <summary>The name inside the container; the host name when empty.</summary>
+    public string? Name { get; set; }
+}
+
+public sealed class LinuxMemoryPolicy
+{
+    /// <summary>MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE, MPOL_WEIGHTED_INTERLEAVE, MPOL_PREFERRED, MPOL_PREFERRED_MANY, MPOL_LOCAL.</summary>
+    public string Mode { get; set; } = "";
+    /// <summary>Node list ("0-3,7").</summary>
+    public string? Nodes { get; set; }
+    /// <summary>MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, MPOL_F_STATIC_NODES.</summary>
+    public List<string>? Flags { get; set; }
 }
 
 public sealed class LinuxNamespace
@@ -224,6 +244,7 @@ public sealed class LinuxCpu
 
 public sealed class LinuxPids
 {
+    /// <summary>Maximum number of tasks (spec 1.3: a pointer; 0 is a real limit, -1 or less is "max", absent leaves it alone).</summary>
     public long? Limit { get; set; }
 }
 

@@ -62,7 +62,8 @@ internal static class UnitProperties
             if (r.BlockIO?.Weight is ushort w and not 0) props.Add(UnitProperty.UInt64("BlockIOWeight", w));
         }
         AddCpuQuota(props, r.Cpu?.Quota ?? 0, r.Cpu?.Period ?? 0);
-        if (r.Pids?.Limit is long pids && (pids > 0 || pids == -1)) props.Add(UnitProperty.UInt64("TasksMax", (ulong)pids));
+        // systemd takes no 0 for TasksMax: 0 is 1, as the fs drivers write it; a negative limit is infinity
+        if (r.Pids?.Limit is long pids) props.Add(UnitProperty.UInt64("TasksMax", pids < 0 ? ulong.MaxValue : pids == 0 ? 1 : (ulong)pids));
         if (v2) AddCpuset(props, r.Cpu?.Cpus, r.Cpu?.Mems);
         return props;
     }
@@ -113,7 +114,9 @@ internal static class UnitProperties
     /// <summary>
     /// runc's generateDeviceProperties: DevicePolicy=strict with a DeviceAllow list from the emulated allow-list;
     /// an allow-all list is DevicePolicy=auto; a deny-list systemd cannot express becomes a temporary deny-all (the
-    /// device filter written afterwards replaces it). Null rules: nothing.
+    /// device filter written afterwards replaces it). Null rules: nothing. In runc 1.2.5's order: an empty
+    /// DeviceAllow first (it clears the unit's list), then DevicePolicy, then the list, so a transient unit keeps
+    /// the same rules across `systemctl daemon-reload` (systemd ≥ v230 reloads them in the order they were set).
     /// </summary>
     internal static IEnumerable<UnitProperty> Devices(List<LinuxDeviceCgroup>? spec)
     {
@@ -122,9 +125,9 @@ internal static class UnitProperties
         if (emu.DefaultAllow)
         {
             if (emu.Exceptions().Count == 0)
-                return [UnitProperty.String("DevicePolicy", "auto"), UnitProperty.Pairs("DeviceAllow", [])];
+                return [UnitProperty.Pairs("DeviceAllow", []), UnitProperty.String("DevicePolicy", "auto")];
             Log.Warn("systemd doesn't support blacklist device rules -- applying temporary deny-all rule");
-            return [UnitProperty.String("DevicePolicy", "strict"), UnitProperty.Pairs("DeviceAllow", [])];
+            return [UnitProperty.Pairs("DeviceAllow", []), UnitProperty.String("DevicePolicy", "strict")];
         }
         var allow = new List<(string, string)>();
         foreach (DeviceRule rule in emu.Exceptions())
@@ -145,7 +148,8 @@ internal static class UnitProperties
             else path = $"/dev/{group}/{rule.Major}:{rule.Minor}";
             allow.Add((path, rule.Permissions));
         }
-        return [UnitProperty.String("DevicePolicy", "strict"), UnitProperty.Pairs("DeviceAllow", allow.ToArray())];
+        return [UnitProperty.Pairs("DeviceAllow", []), UnitProperty.String("DevicePolicy", "strict"),
+            UnitProperty.Pairs("DeviceAllow", allow.ToArray())];
     }
 
     /// <summary>The driver name of a major number in /proc/devices ("Character devices:" / "Block devices:").</summary>

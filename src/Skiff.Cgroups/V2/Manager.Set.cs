@@ -63,7 +63,7 @@ public sealed partial class Manager
     {
         if (r.Pids?.Limit is not long limit) return;
         Require("pids", "pids limit");
-        Write("pids", "pids limit", "pids.max", limit > 0 ? Str(limit) : "max");
+        Write("pids", "pids limit", "pids.max", V1.PidsController.PidsMax(limit));
     }
 
     private static bool IsMemorySet(LinuxResources r) =>

@@ -35,6 +35,7 @@ public static class Validate
             throw new ContainerException("unable to set domainname without a private UTS namespace");
         if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !namespaces.Contains("mount"))
             throw new ContainerException("unable to restrict sys entries without a private MNT namespace");
+        NetDevices(linux?.NetDevices, namespaces, rootless);
         KernelNamespaces(linux, namespaces, procRoot);
         UserNamespace(linux, namespaces);
         Sysctl(linux?.Sysctl, namespaces);
@@ -42,7 +43,36 @@ public static class Validate
         IdMappedMounts(spec.Mounts, rootless, namespaces.Contains("user"));
         Mounts(spec.Mounts);
         if (spec.Process is not null) ProcessAttributes(spec.Process, linux?.MountLabel);
+        Init.MemoryPolicy.Convert(linux?.MemoryPolicy);
     }
+
+    /// <summary>
+    /// validate's netdevices (runc 1.4): moving host links needs a new network namespace, is not for rootless
+    /// containers, and every name (host and container side) must be one the kernel accepts (dev_valid_name).
+    /// </summary>
+    public static void NetDevices(Dictionary<string, LinuxNetDevice>? devices, HashSet<string> namespaces, bool rootless)
+    {
+        if (devices is not { Count: > 0 }) return;
+        if (!namespaces.Contains("network")) throw new ContainerException("unable to move network devices without a NET namespace");
+        if (rootless) throw new ContainerException("network devices are not supported for rootless containers");
+        foreach (var (name, dev) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (!DevValidName(name)) throw new ContainerException($"invalid network device name {GoQuote(name)}");
+            if (!string.IsNullOrEmpty(dev?.Name) && !DevValidName(dev.Name))
+                throw new ContainerException($"invalid network device name {GoQuote(dev.Name)}");
+        }
+    }
+
+    /// <summary>The kernel's dev_valid_name: 1..IFNAMSIZ(16) bytes, not "." or "..", no '/', ':' or whitespace.</summary>
+    public static bool DevValidName(string name)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes == 0 || bytes > 16) return false;
+        if (name is "." or "..") return false;
+        return name.IndexOfAny(['/', ':', ' ']) < 0;
+    }
+
+    private static string GoQuote(string s) => Init.ExecLookupException.GoQuote(s);
 
     /// <summary>
     /// The process attributes init applies just before exec, checked up front (for `create`/`run` and for
@@ -53,6 +83,26 @@ public static class Validate
         Init.Scheduler.Validate(process.Scheduler);
         Init.IoPriority.Validate(process.IoPriority);
         Init.Labels.Validate(process.ApparmorProfile, process.SelinuxLabel, mountLabel);
+        ExecCpuAffinity(process.ExecCpuAffinity);
+    }
+
+    /// <summary>
+    /// runc's ConvertCPUAffinity: process.execCPUAffinity initial/final are cpu lists ("bad CPUAffinity.Initial: …");
+    /// returns the parsed sets (null when neither is given).
+    /// </summary>
+    public static (SortedSet<int>? Initial, SortedSet<int>? Final)? ExecCpuAffinity(CpuAffinity? affinity)
+    {
+        if (affinity is null) return null;
+        SortedSet<int>? Parse(string? list, string what)
+        {
+            if (string.IsNullOrEmpty(list)) return null;
+            try { return Init.CpuAffinity.ParseList(list); }
+            catch (FormatException ex) { throw new ContainerException($"bad CPUAffinity.{what}", new ContainerException(ex.Message)); }
+        }
+        var initial = Parse(affinity.Initial, "Initial");
+        var final = Parse(affinity.Final, "Final");
+        if (initial is null && final is null) return null;
+        return (initial, final);
     }
 
     /// <summary>
@@ -215,8 +265,11 @@ public static class Validate
             throw new ContainerException("cgroup namespaces aren't enabled in the kernel");
         if (namespaces.Contains("time") && !File.Exists(procRoot + "/self/ns/time"))
             throw new ContainerException("time namespaces aren't enabled in the kernel");
-        if (linux?.TimeOffsets is { Count: > 0 } && !namespaces.Contains("time"))
+        if (linux?.TimeOffsets is not null && !namespaces.Contains("time"))
             throw new ContainerException("time namespace offsets specified, but time namespace isn't enabled in the config");
+        // runc 1.2.6: a joined time namespace keeps its own offsets (they can only be written before the first process)
+        if (linux?.TimeOffsets is not null && !string.IsNullOrEmpty(linux.Namespaces?.FirstOrDefault(n => n.Type == "time")?.Path))
+            throw new ContainerException("time namespace enabled, but both namespace path and time offsets specified -- you may only provide one");
     }
 
     private static readonly HashSet<string> s_ipcSysctls =
@@ -248,6 +301,12 @@ public static class Validate
             {
                 if (namespaces.Contains("uts")) continue;
                 throw new ContainerException($"sysctl \"{key}\" is not allowed in the hosts uts namespace");
+            }
+            // runc 1.4 (#4889): user.* (ucounts) are per user namespace, so only with one
+            if (s.StartsWith("user.", StringComparison.Ordinal))
+            {
+                if (namespaces.Contains("user")) continue;
+                throw new ContainerException($"setting ucounts without a user namespace not allowed: {s}");
             }
             throw new ContainerException($"sysctl \"{key}\" is not in a separate kernel namespace");
         }

@@ -1,3 +1,4 @@
+using Skiff.Linux;
 using System.Globalization;
 
 namespace Skiff.LibContainer.Init;
@@ -79,7 +80,13 @@ internal static class CpuAffinity
         return housekeeping >= 0 ? housekeeping : first;
     }
 
-    /// <summary>A kernel cpu list ("0-3,8,10-11"; spaces and empty elements allowed). Throws FormatException.</summary>
+    /// <summary>The highest cpu or NUMA node id a list may name (runc's configs.MaxCPU).</summary>
+    public const int MaxCpu = 64 * 1024;
+
+    /// <summary>
+    /// A kernel cpu (or NUMA node) list ("0-3,8,10-11"; spaces and empty elements allowed), as runc's
+    /// configs.ToCPUSet, with its messages. Throws FormatException.
+    /// </summary>
     public static SortedSet<int> ParseList(string list)
     {
         var set = new SortedSet<int>();
@@ -90,27 +97,28 @@ internal static class CpuAffinity
             int dash = r.IndexOf('-', StringComparison.Ordinal);
             if (dash >= 0)
             {
-                int start = ParseCpu(r[..dash], r), end = ParseCpu(r[(dash + 1)..], r);
+                int start = ParseCpu(r[..dash]), end = ParseCpu(r[(dash + 1)..]);
                 if (start > end) throw new FormatException($"invalid range: {r}");
                 for (int i = start; i <= end; i++) set.Add(i);
             }
             else
             {
-                set.Add(ParseCpu(r, r));
+                set.Add(ParseCpu(r));
             }
         }
-        if (set.Count == 0) throw new FormatException("empty value");
+        if (set.Count == 0) throw new FormatException($"no members found in set \"{list}\"");
         return set;
     }
 
-    /// <summary>The cpus of the container's cgroup (v1 cpuset.effective_cpus, v2 cpuset.cpus.effective); null when unknown.</summary>
-    public static string? EffectiveCpus(IReadOnlyDictionary<string, string> cgroupPaths)
+    /// <summary>
+    /// runc's tryResetCPUAffinity: every cpu for <paramref name="pid"/>, which the kernel narrows to its cpuset; a
+    /// failure is only a warning (the process then keeps skiff's affinity).
+    /// </summary>
+    public static void TryReset(int pid)
     {
-        string? text = null;
-        if (cgroupPaths.TryGetValue("cpuset", out string? v1)) text = TryRead(Path.Join(v1, "cpuset.effective_cpus"));
-        if (text is null && cgroupPaths.TryGetValue("", out string? v2)) text = TryRead(Path.Join(v2, "cpuset.cpus.effective"));
-        text = text?.Trim();
-        return string.IsNullOrEmpty(text) ? null : text;
+        Errno e = Libc.TrySetAffinityAll(pid);
+        if (e != Errno.OK)
+            Skiff.Linux.Logging.Log.Warn($"resetting the CPU affinity of pid {pid} failed -- the container process may inherit skiff's CPU affinity: sched_setaffinity: {e.Text()}");
     }
 
     /// <summary>The value of key=value on the kernel command line (root/proc/cmdline); null when absent or unreadable.</summary>
@@ -138,9 +146,16 @@ internal static class CpuAffinity
         }
     }
 
-    private static int ParseCpu(string s, string element) =>
-        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v < 1 << 20 ? v
-            : throw new FormatException($"invalid cpu \"{s}\" in \"{element}\"");
+    // Go's strconv.ParseUint(s, 10, 32) and runc's MaxCPU check
+    private static int ParseCpu(string s)
+    {
+        if (s.Length == 0 || !s.All(char.IsAsciiDigit))
+            throw new FormatException($"strconv.ParseUint: parsing \"{s}\": invalid syntax");
+        if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) || v > uint.MaxValue)
+            throw new FormatException($"strconv.ParseUint: parsing \"{s}\": value out of range");
+        if (v > MaxCpu) throw new FormatException($"values larger than {MaxCpu} are not supported");
+        return (int)v;
+    }
 
     private static string? TryRead(string path)
     {

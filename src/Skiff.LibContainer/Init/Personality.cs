@@ -6,7 +6,7 @@ namespace Skiff.LibContainer.Init;
 
 /// <summary>
 /// linux.personality: runc's specconv (domain "LINUX" or "LINUX32", flags unsupported and only warned about) and
-/// setupPersonality (personality(2) as the last step before the sync socket closes, after seccomp).
+/// setupPersonality (personality(2) before procReady, so before any seccomp filter: runc 1.4, #4900).
 /// </summary>
 internal static class Personality
 {

@@ -6,18 +6,21 @@ using Skiff.RuntimeSpec;
 namespace Skiff.LibContainer.Init;
 
 /// <summary>
-/// The last steps of init and of setns processes, in runc's order, on the thread that execs.
-/// Standard init (standard_init_linux.go): <see cref="BeforeReady"/> (no_new_privs, scheduler, I/O priority), then
-/// after procReady/procRun <see cref="Run"/>: SELinux exec label, seccomp (early when it needs privileges, i.e.
-/// without no_new_privs), finalizeNamespace (user, caps, cwd), seccomp (late: the last syscall filter step before
-/// exec), personality, close the sync socket. A setns process (setns_init_linux.go) does all of it in
-/// <see cref="Run"/>, with the AppArmor profile after finalizeNamespace and personality before the late seccomp.
+/// The last steps of init and of setns processes, in runc 1.4's order, on the thread that execs.
+/// Both (standard_init_linux.go, setns_init_linux.go): <see cref="BeforeReady"/> (no_new_privs, scheduler, I/O
+/// priority, personality, NUMA memory policy), then after procReady/procRun <see cref="Run"/>: SELinux exec label,
+/// seccomp (early when it needs privileges, i.e. without no_new_privs), finalizeNamespace (user, caps, cwd), for a
+/// setns process the AppArmor profile, seccomp (late: the last syscall filter step before exec), close the sync
+/// socket. Personality comes before any seccomp filter (runc 1.4, #4900): a profile may forbid personality(2).
 /// </summary>
 internal static class ProcessFinal
 {
     private const int PR_SET_NO_NEW_PRIVS = 38;
 
-    /// <summary>Standard init, before procReady: no_new_privs, scheduler, I/O priority (runc's order).</summary>
+    /// <summary>
+    /// Before procReady (init and setns alike): no_new_privs, scheduler, I/O priority (an exec'd process's own, from
+    /// `exec -p`), personality, memory policy (runc's order).
+    /// </summary>
     public static void BeforeReady(InitConfig cfg)
     {
         var proc = cfg.Process;
@@ -25,25 +28,21 @@ internal static class ProcessFinal
             Check.Rc(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(SET_NO_NEW_PRIVS)");
         Scheduler.Apply(proc.Scheduler, cfg.Spec.Linux?.Resources?.Cpu?.Cpus);
         IoPriority.Apply(proc.IoPriority);
+        Personality.Apply(cfg.Spec.Linux?.Personality);
+        MemoryPolicy.Apply(cfg.Spec.Linux?.MemoryPolicy);
     }
 
     /// <summary>From procRun to the closed sync socket; the caller then execs on this same thread.</summary>
     public static void Run(InitConfig cfg, SyncSocket sync, SeccompProgram? seccomp, List<string> env)
     {
         var proc = cfg.Process;
-        if (cfg.IsSetns) BeforeReady(cfg);
         Labels.SetSelinuxExecLabel(proc.SelinuxLabel);
         // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities are dropped.
         if (seccomp is not null && !proc.NoNewPrivileges) LoadSeccomp(seccomp, sync);
         ProcessSetup.FinalizeNamespace(proc, env, cfg.PreserveFds, cfg.RootlessEuid);
-        if (cfg.IsSetns)
-        {
-            Labels.ApplyAppArmor(proc.ApparmorProfile);
-            Personality.Apply(cfg.Spec.Linux?.Personality);
-        }
+        if (cfg.IsSetns) Labels.ApplyAppArmor(proc.ApparmorProfile);
         // As close to execve as possible, so that few syscalls need allowing in the profile.
         if (seccomp is not null && proc.NoNewPrivileges) LoadSeccomp(seccomp, sync);
-        if (!cfg.IsSetns) Personality.Apply(cfg.Spec.Linux?.Personality);
         sync.Dispose();
     }
 

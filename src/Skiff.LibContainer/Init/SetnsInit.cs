@@ -25,6 +25,7 @@ internal static class SetnsInit
         var args = proc.Args is { Count: > 0 } a ? a : throw new ContainerException("args must not be empty");
         string path = ExecLookup.Find(args[0], env);
 
+        ProcessFinal.BeforeReady(cfg);
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
 

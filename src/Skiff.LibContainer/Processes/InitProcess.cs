@@ -65,10 +65,12 @@ internal sealed class InitProcess : ParentProcess
     }
 
     /// <summary>Joins the cgroups, then tells init which ones it is really in: rootless, the hierarchies it may
-    /// not create are skipped, and its cgroup mount binds its own cgroup there instead.</summary>
+    /// not create are skipped, and its cgroup mount binds its own cgroup there instead. The bootstrap (so the
+    /// container's processes) then gets every cpu of its cpuset, not skiff's own affinity (runc 1.4).</summary>
     protected override void ApplyCgroup(int pid)
     {
         base.ApplyCgroup(pid);
+        Init.CpuAffinity.TryReset(pid);
         _config.CgroupPaths = new Dictionary<string, string>(_cgroup.Paths);
     }
 

@@ -11,7 +11,8 @@ namespace Skiff.LibContainer.Processes;
 /// by path (user first); the bootstrap process (so everything it forks) joins the container's cgroups, or the
 /// sub-cgroups --cgroup named, falling back to init's own cgroup when a cgroup v2 write fails (EBUSY with
 /// nesting and domain controllers); then the Intel RDT group; on procReady the rlimits are set and the CPU
-/// affinity is reset to the cgroup's cpus (unless the isolated-cpu transition is definitive).
+/// affinity becomes execCPUAffinity.final, or, with no execCPUAffinity at all, every cpu of the cgroup (runc 1.4's
+/// setFinalCPUAffinity; not after a definitive isolated-cpu transition).
 /// </summary>
 internal sealed class SetnsProcess : ParentProcess
 {
@@ -20,13 +21,16 @@ internal sealed class SetnsProcess : ParentProcess
     private readonly int _initPid;
     private readonly string? _rdtGroup;
     private readonly bool _resetAffinity;
+    private readonly IReadOnlyCollection<int>? _finalAffinity;
 
     /// <param name="cgroupPaths">Controller → directory to join (the container's, or its sub-cgroups).</param>
     /// <param name="initPid">The container's init: its cgroup is the v2 fallback (0: no fallback, as with --cgroup).</param>
     /// <param name="rdtGroup">The resctrl group of the container, joined when it exists; null when none.</param>
-    /// <param name="resetAffinity">Reset the process's affinity to the cgroup's effective cpus on procReady.</param>
+    /// <param name="resetAffinity">Allow the process every cpu of its cgroup on procReady.</param>
+    /// <param name="finalAffinity">execCPUAffinity.final: the cpus set on procReady instead (null: none).</param>
     public SetnsProcess(InitConfig config, ICgroupManager cgroup, IReadOnlyDictionary<string, string> nsPaths, SafeFd? console,
-        IReadOnlyDictionary<string, string> cgroupPaths, int initPid, string? rdtGroup, bool resetAffinity)
+        IReadOnlyDictionary<string, string> cgroupPaths, int initPid, string? rdtGroup, bool resetAffinity,
+        IReadOnlyCollection<int>? finalAffinity = null)
         : base(config, cgroup, fifo: null, console)
     {
         _nsPaths = nsPaths;
@@ -34,6 +38,7 @@ internal sealed class SetnsProcess : ParentProcess
         _initPid = initPid;
         _rdtGroup = rdtGroup;
         _resetAffinity = resetAffinity;
+        _finalAffinity = finalAffinity;
     }
 
     protected override BootstrapData Bootstrap()
@@ -69,17 +74,20 @@ internal sealed class SetnsProcess : ParentProcess
 
     protected override void OnReady()
     {
-        if (_resetAffinity && CpuAffinity.EffectiveCpus(_cgroupPaths) is string cpus)
+        if (_finalAffinity is not null)
         {
             try
             {
-                Libc.SetAffinity(Pid, CpuAffinity.ParseList(cpus));
+                Libc.SetAffinity(Pid, _finalAffinity);
             }
-            catch (Exception ex) when (ex is SyscallException or FormatException)
+            catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
             {
-                throw new ContainerException("error resetting container process CPU affinity",
-                    new ContainerException($"setting process PID {Pid} CPU affinity", ex));
+                throw new ContainerException("error setting final CPU affinity", ex);
             }
+        }
+        else if (_resetAffinity)
+        {
+            CpuAffinity.TryReset(Pid);
         }
         base.OnReady();
     }

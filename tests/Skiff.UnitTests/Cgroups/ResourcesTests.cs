@@ -173,10 +173,18 @@ public class ResourcesTests
     }
 
     [Fact]
-    public void Pids_Zero_LeavesItAlone()
+    public void Pids_Zero_IsARealLimit()
     {
         using var h = new FakeHierarchy();
         Applied(h).Set(new LinuxResources { Pids = new LinuxPids { Limit = 0 } });
+        Assert.Equal("1", h.Read("pids/c1/pids.max"));
+    }
+
+    [Fact]
+    public void Pids_Absent_LeavesItAlone()
+    {
+        using var h = new FakeHierarchy();
+        Applied(h).Set(new LinuxResources { Pids = new LinuxPids() });
         Assert.False(File.Exists(h.Dir("pids/c1/pids.max")));
     }
 

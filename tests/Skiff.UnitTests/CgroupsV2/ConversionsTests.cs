@@ -7,10 +7,15 @@ public class ConversionsTests
 {
     [Theory]
     [InlineData(0UL, 0UL)]
+    [InlineData(1UL, 1UL)]           // below the v1 minimum: clamped
     [InlineData(2UL, 1UL)]
-    [InlineData(1024UL, 39UL)]       // 1 + 1022*9999/262142 = 1 + 38
+    [InlineData(3UL, 2UL)]
+    [InlineData(1024UL, 100UL)]      // v1 default → v2 default (runc 1.4's curve; the old linear formula gave 39)
+    [InlineData(512UL, 59UL)]
+    [InlineData(2048UL, 174UL)]
+    [InlineData(262143UL, 10000UL)]
     [InlineData(262144UL, 10000UL)]
-    [InlineData(512UL, 20UL)]
+    [InlineData(1000000UL, 10000UL)] // above the v1 maximum: clamped
     public void CpuSharesToWeight(ulong shares, ulong weight) =>
         Assert.Equal(weight, Conversions.CpuSharesToWeight(shares));
 
@@ -29,13 +34,13 @@ public class ConversionsTests
     [InlineData(0L, 1000L, 0L)]       // swap unset
     [InlineData(1000L, 1000L, 0L)]    // swap == limit: no swap
     [InlineData(3000L, 1000L, 2000L)] // memory+swap minus memory
+    [InlineData(1000L, -1L, 1000L)]   // runc 1.2.1: unlimited memory with a swap limit: the swap value as it is
     public void MemorySwapToV2(long swap, long memory, long expected) =>
         Assert.Equal(expected, Conversions.MemorySwapToV2(swap, memory));
 
     [Theory]
     [InlineData(500L, 1000L, "memory+swap limit should be >= memory limit")]
     [InlineData(1000L, 0L, "unable to set swap limit without memory limit")]
-    [InlineData(1000L, -1L, "unable to set swap limit without memory limit")]
     [InlineData(1000L, -5L, "invalid memory value: -5")]
     public void MemorySwapToV2Errors(long swap, long memory, string message) =>
         Assert.Equal(message, Assert.Throws<CgroupV2Exception>(() => Conversions.MemorySwapToV2(swap, memory)).Message);

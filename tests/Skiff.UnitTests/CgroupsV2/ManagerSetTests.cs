@@ -39,6 +39,16 @@ public class ManagerSetTests
     }
 
     [Fact]
+    public void UnlimitedMemoryWithASwapLimit()
+    {
+        // runc 1.2.1 (#4501): memory "max" and a swap limit are both written, the swap value as given
+        using var cg = new FakeCgroup();
+        For(cg).Set(new LinuxResources { Memory = new LinuxMemory { Limit = -1, Swap = 1 << 20 } });
+        Assert.Equal("max", cg.Read("memory.max"));
+        Assert.Equal("1048576", cg.Read("memory.swap.max"));
+    }
+
+    [Fact]
     public void MissingSwapFileIsFineForMaxOrZeroOnly()
     {
         using var cg = new FakeCgroup();
@@ -103,7 +113,7 @@ public class ManagerSetTests
 
     [Theory]
     [InlineData(100L, "100")]
-    [InlineData(0L, "max")]
+    [InlineData(0L, "1")]   // runc 1.4: 0 is a real limit, written as 1 as systemd's TasksMax
     [InlineData(-1L, "max")]
     public void PidsMax(long limit, string expected)
     {

@@ -130,15 +130,15 @@ public sealed class CpuAffinityTests : IDisposable
         Assert.Throws<FormatException>(() => CpuAffinity.ParseList(","));
     }
 
-    [Fact]
-    public void EffectiveCpusReadsV1ThenV2()
-    {
-        Write("v1/cpuset.effective_cpus", "0-1\n");
-        Write("v2/cpuset.cpus.effective", "1\n");
-        Assert.Equal("0-1", CpuAffinity.EffectiveCpus(new Dictionary<string, string> { ["cpuset"] = Path.Combine(_root, "v1"), [""] = Path.Combine(_root, "v2") }));
-        Assert.Equal("1", CpuAffinity.EffectiveCpus(new Dictionary<string, string> { [""] = Path.Combine(_root, "v2") }));
-        Assert.Null(CpuAffinity.EffectiveCpus(new Dictionary<string, string> { ["memory"] = _root }));
-    }
+    [Theory]
+    [InlineData(",", "no members found in set \",\"")]
+    [InlineData("x", "strconv.ParseUint: parsing \"x\": invalid syntax")]
+    [InlineData("-1", "strconv.ParseUint: parsing \"\": invalid syntax")]
+    [InlineData("3-1", "invalid range: 3-1")]
+    [InlineData("65537", "values larger than 65536 are not supported")]
+    [InlineData("99999999999", "strconv.ParseUint: parsing \"99999999999\": value out of range")]
+    public void ParseListErrorsAreRuncs(string list, string message) =>
+        Assert.Equal(message, Assert.Throws<FormatException>(() => CpuAffinity.ParseList(list)).Message);
 
     [Fact]
     public void AThreadAffinityRoundTrips()

@@ -7,7 +7,13 @@ namespace Skiff.UnitTests.Systemd;
 /// <summary>The unit properties runc sets, from the resources (v1 and v2 names), and their D-Bus encoding.</summary>
 public sealed class UnitPropertiesTests
 {
-    private static Dictionary<string, object> ByName(IEnumerable<UnitProperty> props) => props.ToDictionary(p => p.Name, p => p.Value);
+    // the last value of each name, as systemd applies them in order
+    private static Dictionary<string, object> ByName(IEnumerable<UnitProperty> props)
+    {
+        var d = new Dictionary<string, object>();
+        foreach (var p in props) d[p.Name] = p.Value;
+        return d;
+    }
 
     [Fact]
     public void AScopeIsDelegatedInItsSliceWithThePid()
@@ -44,7 +50,7 @@ public sealed class UnitPropertiesTests
         Assert.Equal((ulong)(1 << 20), p["MemoryMax"]);
         Assert.Equal((ulong)(1 << 19), p["MemoryLow"]);
         Assert.Equal((ulong)(1 << 20), p["MemorySwapMax"]); // v1 memory+swap 2M, memory 1M: 1M of swap
-        Assert.Equal(39UL, p["CPUWeight"]); // runc's shares to weight: 1 + ((1024-2)*9999)/262142
+        Assert.Equal(100UL, p["CPUWeight"]); // runc 1.4's shares to weight: the v1 default is the v2 default
         Assert.Equal(500000UL, p["CPUQuotaPerSecUSec"]);
         Assert.Equal(100000UL, p["CPUQuotaPeriodUSec"]);
         Assert.Equal(100UL, p["TasksMax"]);
@@ -76,6 +82,21 @@ public sealed class UnitPropertiesTests
     [Fact]
     public void UnlimitedPidsIsInfinity() =>
         Assert.Equal(ulong.MaxValue, ByName(UnitProperties.ForResources(new LinuxResources { Pids = new LinuxPids { Limit = -1 } }, true))["TasksMax"]);
+
+    [Fact]
+    public void ZeroPidsIsTasksMaxOne() =>
+        Assert.Equal(1UL, ByName(UnitProperties.ForResources(new LinuxResources { Pids = new LinuxPids { Limit = 0 } }, true))["TasksMax"]);
+
+    [Fact]
+    public void DeviceAllowIsClearedBeforeThePolicyAndTheListComeAfter()
+    {
+        var props = UnitProperties.Devices([new() { Allow = false, Access = "rwm" }, new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" }]).ToList();
+        Assert.Equal(["DeviceAllow", "DevicePolicy", "DeviceAllow"], props.Select(p => p.Name));
+        Assert.Empty((ValueTuple<string, string>[])props[0].Value);
+        Assert.Equal([("/dev/char/1:3", "rwm")], (ValueTuple<string, string>[])props[2].Value);
+        var all = UnitProperties.Devices([new() { Allow = true, Access = "rwm" }]).ToList();
+        Assert.Equal(["DeviceAllow", "DevicePolicy"], all.Select(p => p.Name));
+    }
 
     [Fact]
     public void DeviceRulesBecomeAStrictAllowList()

@@ -40,7 +40,7 @@ internal static class App
         new CheckpointCommand(), new CreateCommand(), new DeleteCommand(), new EventsCommand(), new ExecCommand(),
         new InitCommand(), new KillCommand(), new ListCommand(), new PauseCommand(), new PsCommand(),
         new RestoreCommand(), new ResumeCommand(), new RunCommand(), new SpecCommand(), new StartCommand(),
-        new StateCommand(), new UpdateCommand(), new FeaturesCommand(),
+        new StateCommand(), new UpdateCommand(), new FeaturesCommand(), new ShimCommand(),
     ];
 
     private static readonly Flag s_helpFlag = Flag.Bool("help", "show help", "h");

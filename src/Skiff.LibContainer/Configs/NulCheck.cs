@@ -81,5 +81,5 @@ public static class NulCheck
     }
 
     /// <summary>Go's %q of a string.</summary>
-    internal static string Quote(string s) => Init.ExecLookupException.GoQuote(s);
+    internal static string Quote(string s) => Skiff.Linux.GoQuote.Quote(s);
 }

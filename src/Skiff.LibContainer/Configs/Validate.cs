@@ -57,9 +57,9 @@ public static class Validate
         if (rootless) throw new ContainerException("network devices are not supported for rootless containers");
         foreach (var (name, dev) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
-            if (!DevValidName(name)) throw new ContainerException($"invalid network device name {GoQuote(name)}");
+            if (!DevValidName(name)) throw new ContainerException($"invalid network device name {Skiff.Linux.GoQuote.Quote(name)}");
             if (!string.IsNullOrEmpty(dev?.Name) && !DevValidName(dev.Name))
-                throw new ContainerException($"invalid network device name {GoQuote(dev.Name)}");
+                throw new ContainerException($"invalid network device name {Skiff.Linux.GoQuote.Quote(dev.Name)}");
         }
     }
 
@@ -72,7 +72,6 @@ public static class Validate
         return name.IndexOfAny(['/', ':', ' ']) < 0;
     }
 
-    private static string GoQuote(string s) => Init.ExecLookupException.GoQuote(s);
 
     /// <summary>
     /// The process attributes init applies just before exec, checked up front (for `create`/`run` and for

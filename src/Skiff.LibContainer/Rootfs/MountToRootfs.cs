@@ -41,7 +41,12 @@ internal static class MountToRootfs
                     string dt = "mode=" + Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
                     e = With(m, data: m.Data.Length > 0 ? dt + "," + m.Data : dt);
                 }
-                if (m.TmpCopyUp) Log.Warn($"tmpcopyup is not supported: mounting an empty tmpfs at {m.Destination}");
+                if (m.TmpCopyUp && existed)
+                {
+                    using SafeFd copied = TmpfsCopyUp.Mount(e, dst);
+                    SetPropagation(e, copied);
+                    return;
+                }
                 using SafeFd? mnt = Propagate(c, e, dst);
                 // rro & co. for tmpfs are applied in Finalize, after the read-only remount.
                 return;
@@ -203,6 +208,8 @@ internal static class MountToRootfs
     private static void Remount(MountEntry m, SafeFd mnt)
     {
         if ((m.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) == 0 && m.ClearedFlags == 0) return;
+        // First "mount --bind -o ...": only the requested flags; then, if the kernel refuses because the mount
+        // carries locked flags, "mount --bind -o remount,..." with those kept.
         string procfd = ProcFd(mnt);
         ulong flags = m.Flags | MS_BIND | MS_REMOUNT;
         Errno e = MountCall.TryMount("", m.Destination, procfd, null, flags, null);
@@ -212,16 +219,25 @@ internal static class MountToRootfs
         // The mount may carry flags locked by the kernel (a mount inherited into a user namespace): keep them
         // (as "mount --bind -o remount"), unless the user asked to clear one of them, or asked for an atime
         // mode other than the one the mount has.
+        const string context = "failed to set user-requested vfs flags on bind-mount";
         Check.Rc(Fstatfs(mnt.Fd, out var st), "statfs", m.Source);
         ulong srcFlags = MountCall.StatfsToMountFlags(st.Flags);
-        if ((srcFlags & m.ClearedFlags & MountCall.LockFlags) != 0) throw mountErr;
+        if (Log.IsDebug)
+            Log.Debug($"working around failure to set vfs flags on bind-mount {m.Destination}: srcFlags=0x{srcFlags:x} flagsSet=0x{m.Flags:x} flagsClr=0x{m.ClearedFlags:x}: {e.Text()}");
+        ulong locked = srcFlags & m.ClearedFlags & MountCall.LockFlags;
+        if (locked != 0)
+            throw new ContainerException(context, new ContainerException($"cannot clear locked flags {MountEntry.FlagsHex(locked)}", mountErr));
+        // An atime mode asked for must be the one the mount has: the kernel would silently keep noatime over a
+        // requested relatime, and strictatime over anything (runc 1.2).
         if ((m.Flags & MountCall.AtimeFlags) != 0 && (m.Flags & MountCall.AtimeFlags) != (srcFlags & MountCall.AtimeFlags))
-            throw mountErr;
+            throw new ContainerException(context,
+                new ContainerException($"cannot change locked atime flags {MountEntry.FlagsHex(srcFlags & MountCall.AtimeFlags)}", mountErr));
         flags |= srcFlags & MountCall.LockFlags;
         Errno e2 = MountCall.TryMount("", m.Destination, procfd, null, flags, null);
-        if (Log.IsDebug)
-            Log.Debug($"remount retry: srcFlags=0x{srcFlags:x} flagsSet=0x{m.Flags:x} flagsClr=0x{m.ClearedFlags:x}: {e2.Text()}");
-        if (e2 != Errno.OK) throw MountCall.Error("mount", "", m.Destination, procfd, flags, null, e2);
+        if (e2 != Errno.OK)
+            throw new ContainerException(context, new ContainerException(
+                $"remount with locked flags {MountEntry.FlagsHex(srcFlags & MountCall.LockFlags)} re-applied",
+                MountCall.Error("mount", "", m.Destination, procfd, flags, null, e2)));
     }
 
     /// <summary>A filesystem mounted on <paramref name="dst"/> with mount(2) through /proc/thread-self/fd/N, then its

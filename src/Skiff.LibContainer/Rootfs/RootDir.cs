@@ -103,11 +103,12 @@ internal sealed class RootDir : IDisposable
                     throw new SyscallException("mkdir", Errno.ENOENT, Display(unsafePath));
                 if (mkdirat(cur.Fd, p, mode) < 0 && Check.LastErrno != Errno.EEXIST)
                     Check.Throw("mkdirat", Check.LastErrno, Display(string.Join('/', parts[..(i + 1)])));
-                int r = openat2(cur.Fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, OneStep);
+                int r = openat2(cur.Fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, OneStep);
                 if (r < 0)
                 {
                     Errno e2 = Check.LastErrno;
-                    string? target = e2 == Errno.ELOOP && follow && depth < MaxLinks ? ReadLinkAt(cur.Fd, p) : null;
+                    // ELOOP: a symlink (RESOLVE_NO_SYMLINKS); anything else that readlinkat can read is one too.
+                    string? target = (e2 is Errno.ELOOP or Errno.ENOTDIR) && follow && depth < MaxLinks ? ReadLinkAt(cur.Fd, p) : null;
                     if (target is null) Check.Throw("openat2", e2, Display(string.Join('/', parts[..(i + 1)])));
                     // A (dangling) symlink among the missing parts: go on from its target, inside the root.
                     string prefix = string.Join('/', parts[..i]);

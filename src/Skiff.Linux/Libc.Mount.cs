@@ -96,6 +96,7 @@ public static unsafe partial class Libc
         public long CtimeSec; public uint CtimeNsec; public int Pad4;
         public long MtimeSec; public uint MtimeNsec; public int Pad5;
         public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
+        public ulong MntId;
     }
 
     [StructLayout(LayoutKind.Sequential)]

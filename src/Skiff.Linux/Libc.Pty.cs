@@ -51,9 +51,6 @@ public static unsafe partial class Libc
     [LibraryImport("libc")]
     public static partial void cfmakeraw(Termios* t);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8, EntryPoint = "mount")]
-    private static partial int mount_pty(string source, string target, string? fstype, nuint flags, nint data);
-
     /// <summary>Opens the pty multiplexer at <paramref name="ptmx"/> (O_RDWR|O_NOCTTY|O_CLOEXEC) as posix_openpt.</summary>
     public static SafeFd OpenPtmx(string ptmx = "/dev/ptmx") => Open(ptmx, O_RDWR | O_NOCTTY);
 
@@ -142,12 +139,5 @@ public static unsafe partial class Libc
     public static void SetsidIfNeeded()
     {
         if (setsid() < 0 && Check.LastErrno != Errno.EPERM) Check.Throw("setsid", Check.LastErrno);
-    }
-
-    /// <summary>Bind-mounts a pty peer over /dev/console (runc's mountConsole), inside the container's mount ns.</summary>
-    public static void BindMountPtyOver(string ptsPath, string target)
-    {
-        const nuint MS_BIND = 4096;
-        Check.Rc(mount_pty(ptsPath, target, "bind", MS_BIND, 0), "mount", target);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 
 namespace Skiff.LibContainer.Init;
@@ -94,8 +95,9 @@ internal static class Labels
         if (string.IsNullOrEmpty(profile)) return;
         try
         {
-            string path = Directory.Exists("/proc/thread-self/attr/apparmor")
-                ? "/proc/thread-self/attr/apparmor/exec" : "/proc/thread-self/attr/exec";
+            string path = "thread-self/attr/apparmor/exec";
+            try { ProcfsHandle.Shared.OpenBeneath("thread-self/attr/apparmor", Libc.O_PATH | Libc.O_DIRECTORY).Dispose(); }
+            catch (SyscallException ex) when (ex.Errno == Errno.ENOENT) { path = "thread-self/attr/exec"; }
             WriteAttr(path, "exec " + profile);
         }
         catch (SyscallException ex)
@@ -111,7 +113,7 @@ internal static class Labels
         if (string.IsNullOrEmpty(label)) return;
         try
         {
-            WriteAttr("/proc/thread-self/attr/exec", label);
+            WriteAttr("thread-self/attr/exec", label);
         }
         catch (SyscallException ex)
         {
@@ -130,17 +132,7 @@ internal static class Labels
         return data.Length == 0 ? context : data + "," + context;
     }
 
-    /// <summary>One write(2) of the whole value: the LSM parses each write as a command.</summary>
-    private static void WriteAttr(string path, string value)
-    {
-        using SafeFd fd = Libc.Open(path, Libc.O_WRONLY);
-        try
-        {
-            Libc.WriteAll(fd, Encoding.UTF8.GetBytes(value));
-        }
-        catch (SyscallException ex)
-        {
-            throw new SyscallException("write", ex.Errno, path);
-        }
-    }
+    /// <summary>One write(2) of the whole value (the LSM parses each write as a command), through the verified
+    /// procfs handle.</summary>
+    private static void WriteAttr(string sub, string value) => ProcfsHandle.Shared.Write(sub, value);
 }

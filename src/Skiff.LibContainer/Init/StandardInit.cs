@@ -90,8 +90,8 @@ internal static class StandardInit
     /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
     private static SafeFd WaitForStart(int fifoFd)
     {
-        string path = $"/proc/self/fd/{fifoFd}";
-        var w = Libc.Open(path, Libc.O_WRONLY);
+        // Through the verified procfs: the container's /proc may hold anything its mounts put there.
+        var w = ProcfsHandle.Shared.Reopen(fifoFd, Libc.O_WRONLY);
         Libc.WriteAll(w, "0"u8, "write exec fifo");
         Libc.close(fifoFd);
         return w;

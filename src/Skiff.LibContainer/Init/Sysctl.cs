@@ -1,4 +1,5 @@
 using System.Text;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using static Skiff.Linux.Libc;
@@ -89,16 +90,12 @@ internal static class Sysctl
         return "/proc/sys/" + string.Join('/', parts);
     }
 
-    /// <summary>Writes each value to its /proc/sys file (inside the container, before maskedPaths and
-    /// readonlyPaths make /proc/sys read-only).</summary>
+    /// <summary>Writes each value to its /proc/sys file through the verified procfs handle (the container's own
+    /// /proc may be covered by its mounts; CVE-2025-52881), before maskedPaths and readonlyPaths.</summary>
     public static void Apply(IReadOnlyDictionary<string, string>? sysctl)
     {
         if (sysctl is null) return;
         foreach (var (key, value) in sysctl)
-        {
-            string path = KeyPath(key);
-            using SafeFd fd = Libc.Open(path, O_WRONLY | O_CREAT | O_TRUNC, 0x1A4 /* 0644 */);
-            Libc.WriteAll(fd, Encoding.UTF8.GetBytes(value), "write " + path);
-        }
+            ProcfsHandle.Shared.Write(KeyPath(key)["/proc/".Length..], value);
     }
 }

@@ -22,6 +22,7 @@ internal static class Console
     public static void Setup(SafeFd consoleSocket, Box? size, bool mountConsole = false)
     {
         using SafeFd master = Libc.OpenPtmx("/dev/ptmx");
+        CheckIsPtmx(master);
         Libc.Unlockpt(master);
         string name = Libc.Ptsname(master);
         using SafeFd peer = Libc.OpenPtyPeer(master);
@@ -30,7 +31,7 @@ internal static class Console
         if (size is { Height: > 0, Width: > 0 })
             Libc.SetWinSize(master.Fd, new WinSize { Rows = (ushort)size.Height, Cols = (ushort)size.Width });
 
-        if (mountConsole) MountConsole(name);
+        if (mountConsole) MountConsole(peer, name);
 
         ConsoleSocket.SendFd(consoleSocket, master, name);
 
@@ -50,18 +51,37 @@ internal static class Console
             throw new ContainerException($"pty peer {name} is not a pty (mode {st.Mode:o}, major {major})");
     }
 
-    private static void MountConsole(string ptsName)
+    private const long DEVPTS_SUPER_MAGIC = 0x1cd1;
+
+    /// <summary>/dev/ptmx must be the ptmx (5:2) of a devpts instance, not something the image put there
+    /// (CVE-2025-52565).</summary>
+    private static void CheckIsPtmx(SafeFd master)
     {
-        int fd = Libc.open("/dev/console", Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0b110_110_110 /* 0666 */);
-        if (fd >= 0)
+        FileIds st = Libc.FstatIds(master.Fd);
+        Check.Rc(Libc.Fstatfs(master.Fd, out var fs), "fstatfs", "/dev/ptmx");
+        uint minor = (uint)(((st.Rdev >> 12) & 0xFFFFFF00) | (st.Rdev & 0xFF));
+        if (!st.IsCharDevice || st.RdevMajor != 5 || minor != 2 || fs.Type != DEVPTS_SUPER_MAGIC)
+            throw new ContainerException($"/dev/ptmx is not the ptmx of a devpts (filesystem 0x{fs.Type:x}, device {st.RdevMajor}:{minor})");
+    }
+
+    /// <summary>The peer's own mount cloned (open_tree on the fd TIOCGPTPEER gave) and attached onto /dev/console,
+    /// which is opened inside the root or made there (O_CREAT|O_EXCL|O_NOFOLLOW); no path is looked up twice.</summary>
+    private static void MountConsole(SafeFd peer, string ptsName)
+    {
+        using RootDir root = RootDir.Open("/");
+        Errno e = root.TryOpen("/dev/console", Libc.O_PATH, out SafeFd? dst);
+        if (e == Errno.ENOENT)
         {
-            using var created = new SafeFd(fd);
-            Check.Rc(Libc.chmod("/dev/console", 0b110_110_110 /* 0666 */), "chmod", "/dev/console"); // umask may have cut bits
+            dst = root.CreateFile("/dev/console", 0b110_110_110 /* 0666 */);
+            Check.Rc(Libc.fchmod(dst.Fd, 0b110_110_110 /* 0666 */), "fchmod", "/dev/console"); // umask may have cut bits
         }
-        else if (Check.LastErrno != Errno.EEXIST)
+        else if (e != Errno.OK) Check.Throw("openat2", e, "/dev/console");
+        using (dst)
         {
-            Check.Throw("open", Check.LastErrno, "/dev/console");
+            using SafeFd tree = Check.Fd(Libc.open_tree(peer.Fd, "", Libc.OPEN_TREE_CLONE | Libc.OPEN_TREE_CLOEXEC | Libc.AT_EMPTY_PATH),
+                "open_tree", ptsName);
+            Check.Rc(Libc.move_mount(tree.Fd, "", dst!.Fd, "", Libc.MOVE_MOUNT_F_EMPTY_PATH | Libc.MOVE_MOUNT_T_EMPTY_PATH),
+                "move_mount", ptsName + ":/dev/console");
         }
-        Libc.BindMountPtyOver(ptsName, "/dev/console");
     }
 }

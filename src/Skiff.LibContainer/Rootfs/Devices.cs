@@ -49,8 +49,8 @@ internal static class Devices
         return list;
     }
 
-    /// <summary>Creates every node under <paramref name="rootfs"/> with umask 0.</summary>
-    public static void Create(string rootfs, IEnumerable<Node> nodes, bool useBindMount)
+    /// <summary>Creates every node inside <paramref name="root"/> with umask 0.</summary>
+    public static void Create(RootDir root, IEnumerable<Node> nodes, bool useBindMount)
     {
         uint old = umask(0);
         try
@@ -59,19 +59,20 @@ internal static class Devices
             {
                 // /dev/ptmx is made by SetupPtmx.
                 if (MountEntry.CleanPath(node.Path) == "/dev/ptmx") continue;
-                CreateNode(rootfs, node, useBindMount);
+                CreateNode(root, node, useBindMount);
             }
         }
         finally { umask(old); }
     }
 
-    private static void CreateNode(string rootfs, Node node, bool bind)
+    /// <summary>mknodat below the node's verified parent directory; the new inode is opened O_PATH|O_NOFOLLOW and
+    /// checked to be what was made before its mode and owner are set through the fd (runc's mknodDevice). An
+    /// existing entry (even a symlink) is left alone: nothing is ever done through it.</summary>
+    private static void CreateNode(RootDir root, Node node, bool bind)
     {
         if (node.Path.Length == 0) return;
-        string dest = SecureJoin.Join(rootfs, node.Path);
-        int slash = dest.LastIndexOf('/');
-        if (slash > 0) SecureJoin.MkdirAll(dest[..slash], 0x1ED /* 0755 */);
-        if (bind) { BindMountNode(rootfs, dest, node); return; }
+        using SafeFd dir = root.MkdirAllParent(node.Path, out string name);
+        if (bind) { BindMountNode(root, dir, name, node); return; }
 
         uint type = node.Type switch
         {
@@ -81,64 +82,104 @@ internal static class Devices
             _ => throw new ContainerException($"{node.Type} is not a valid device type for device {node.Path}"),
         };
         ulong dev = Makedev((ulong)node.Major, (ulong)node.Minor);
-        if (mknod(dest, node.FileMode | type, dev) < 0)
+        if (mknodat(dir.Fd, name, node.FileMode | type, dev) < 0)
         {
             Errno e = Check.LastErrno;
             if (e == Errno.EEXIST) return;
-            if (e is Errno.EPERM or Errno.EACCES) { BindMountNode(rootfs, dest, node); return; }
-            Check.Throw("mknod", e, dest);
+            if (e is Errno.EPERM or Errno.EACCES) { BindMountNode(root, dir, name, node); return; }
+            Check.Throw("mknodat", e, root.Display(node.Path));
         }
-        Check.Rc(chmod(dest, node.FileMode), "chmod", dest);
-        Check.Rc(chown(dest, node.Uid, node.Gid), "chown", dest);
+        using SafeFd fd = Check.Fd(openat(dir.Fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), "openat", root.Display(node.Path));
+        Check.Rc(FstatRdev(fd.Fd, out uint mode, out uint maj, out uint min), "fstat", root.Display(node.Path));
+        if ((mode & S_IFMT) != type || (type != S_IFIFO && (maj != node.Major || min != node.Minor)))
+            throw new ContainerException($"new {node.Type} device inode {node.Path} is not the one made (mode {mode:o}, {maj}:{min})");
+        Check.Rc(chmod(MountToRootfs.ProcFd(fd), node.FileMode), "chmod", root.Display(node.Path));
+        Check.Rc(fchownat(fd.Fd, "", node.Uid, node.Gid, AT_EMPTY_PATH), "fchownat", root.Display(node.Path));
     }
 
-    private static void BindMountNode(string rootfs, string dest, Node node)
+    /// <summary>In a user namespace: an empty file made (O_CREAT|O_EXCL|O_NOFOLLOW) below the verified parent, the
+    /// host's node cloned onto it (open_tree + move_mount). An existing regular file is reused; anything else there
+    /// (a symlink, a device of the image) is refused.</summary>
+    private static void BindMountNode(RootDir root, SafeFd dir, string name, Node node)
     {
-        int fd = open(dest, O_CREAT | O_CLOEXEC | O_WRONLY | O_TRUNC, Mode0666);
-        if (fd >= 0) close(fd);
-        else if (Check.LastErrno != Errno.EEXIST) Check.Throw("open", Check.LastErrno, dest);
-        SecureJoin.WithProcfd(rootfs, dest, procfd =>
-            MountCall.Mount(node.Path, dest, procfd, "bind", MS_BIND, null));
-    }
-
-    /// <summary>/dev/ptmx -> pts/ptmx.</summary>
-    public static void SetupPtmx(string rootfs)
-    {
-        string ptmx = Path.Join(rootfs, "dev/ptmx");
-        if (unlink(ptmx) < 0 && Check.LastErrno != Errno.ENOENT) Check.Throw("remove", Check.LastErrno, ptmx);
-        Check.Rc(symlink("pts/ptmx", ptmx), "symlink", ptmx);
-    }
-
-    /// <summary>/dev/fd, /dev/std{in,out,err} and (when the kernel has it) /dev/core.</summary>
-    public static void SetupSymlinks(string rootfs)
-    {
-        var links = new List<(string Target, string Link)>
+        int r = openat(dir.Fd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (r < 0 && Check.LastErrno == Errno.EEXIST)
         {
-            ("/proc/self/fd", "/dev/fd"),
-            ("/proc/self/fd/0", "/dev/stdin"),
-            ("/proc/self/fd/1", "/dev/stdout"),
-            ("/proc/self/fd/2", "/dev/stderr"),
+            r = openat(dir.Fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+            if (r >= 0 && (StatMode(r, "", AT_EMPTY_PATH, out uint mode) < 0 || (mode & S_IFMT) != S_IFREG))
+            {
+                close(r);
+                throw new ContainerException($"create device inode {node.Path}: an existing entry that is not a regular file is in the way");
+            }
+        }
+        using SafeFd dst = Check.Fd(r, "openat", root.Display(node.Path));
+        using SafeFd tree = Check.Fd(open_tree(AT_FDCWD, node.Path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC), "open_tree", node.Path);
+        Check.Rc(move_mount(tree.Fd, "", dst.Fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH), "move_mount",
+            $"{node.Path}:{root.Display(node.Path)}");
+    }
+
+    /// <summary>/dev/ptmx -> pts/ptmx, in the /dev that <paramref name="root"/> resolves.</summary>
+    public static void SetupPtmx(RootDir root)
+    {
+        using SafeFd dev = root.MkdirAll("/dev", 0x1ED /* 0755 */);
+        if (unlinkat(dev.Fd, "ptmx", 0) < 0 && Check.LastErrno != Errno.ENOENT)
+            Check.Throw("unlinkat", Check.LastErrno, root.Display("/dev/ptmx"));
+        Check.Rc(symlinkat("pts/ptmx", dev.Fd, "ptmx"), "symlinkat", root.Display("/dev/ptmx"));
+    }
+
+    /// <summary>/dev/fd, /dev/std{in,out,err} and (when the kernel has it) /dev/core, made with symlinkat in the
+    /// /dev that <paramref name="root"/> resolves (a /dev symlink of the image cannot send them out of it).</summary>
+    public static void SetupSymlinks(RootDir root)
+    {
+        var links = new List<(string Target, string Name)>
+        {
+            ("/proc/self/fd", "fd"),
+            ("/proc/self/fd/0", "stdin"),
+            ("/proc/self/fd/1", "stdout"),
+            ("/proc/self/fd/2", "stderr"),
         };
-        if (StatMode(AT_FDCWD, "/proc/kcore", 0, out _) == 0) links.Add(("/proc/kcore", "/dev/core"));
-        foreach (var (target, link) in links)
+        if (StatMode(AT_FDCWD, "/proc/kcore", 0, out _) == 0) links.Add(("/proc/kcore", "core"));
+        using SafeFd dev = root.MkdirAll("/dev", 0x1ED /* 0755 */);
+        foreach (var (target, name) in links)
         {
-            string dst = Path.Join(rootfs, link);
-            if (symlink(target, dst) < 0 && Check.LastErrno != Errno.EEXIST)
-                Check.Throw("symlink " + target, Check.LastErrno, dst);
+            if (symlinkat(target, dev.Fd, name) < 0 && Check.LastErrno != Errno.EEXIST)
+                Check.Throw("symlinkat " + target, Check.LastErrno, root.Display("/dev/" + name));
         }
     }
 
     /// <summary>After the root switch: stdio fds that point at the host's /dev/null are re-pointed at the
-    /// container's.</summary>
+    /// container's, once it is checked to be the null device.</summary>
     public static void ReopenDevNull()
     {
-        using SafeFd devNull = Libc.Open("/dev/null", O_RDWR);
+        using SafeFd devNull = OpenDevNull(O_RDWR);
         Check.Rc(FstatRdev(devNull.Fd, out _, out uint nMaj, out uint nMin), "fstat", "/dev/null");
         for (int fd = 0; fd < 3; fd++)
         {
             Check.Rc(FstatRdev(fd, out uint mode, out uint maj, out uint min), "fstat", "fd " + fd);
             if ((mode & S_IFMT) == S_IFCHR && maj == nMaj && min == nMin)
                 Check.Rc(dup3(devNull.Fd, fd, 0), "dup3", "fd " + devNull.Fd);
+        }
+    }
+
+    /// <summary>The container's /dev/null (after the root switch), opened O_PATH without magic links, checked to be
+    /// the character device 1:3 and only then, if <paramref name="flags"/> ask for more than O_PATH, opened again
+    /// through the verified procfs (CVE-2025-31133: a planted /dev/null symlink).</summary>
+    public static SafeFd OpenDevNull(int flags)
+    {
+        int r = openat2(AT_FDCWD, "/dev/null", O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        SafeFd path = Check.Fd(r, "openat2", "/dev/null");
+        try
+        {
+            Check.Rc(FstatRdev(path.Fd, out uint mode, out uint maj, out uint min), "fstat", "/dev/null");
+            if ((mode & S_IFMT) != S_IFCHR || maj != 1 || min != 3)
+                throw new ContainerException("container's /dev/null is invalid");
+            if (flags == O_PATH) return path;
+            using (path) return ProcfsHandle.Shared.Reopen(path.Fd, flags);
+        }
+        catch
+        {
+            path.Dispose();
+            throw;
         }
     }
 

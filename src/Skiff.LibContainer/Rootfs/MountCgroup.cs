@@ -23,7 +23,7 @@ internal static class MountCgroup
 
     private static void MountV1(MountContext c, MountEntry m)
     {
-        var hierarchies = Hierarchies(MountInfo.Read(), File.ReadAllText("/proc/self/cgroup"), c.CgroupPaths);
+        var hierarchies = Hierarchies(c.MountInfo(), File.ReadAllText("/proc/self/cgroup"), c.CgroupPaths);
 
         MountToRootfs.Mount(c, new MountEntry
         {
@@ -39,12 +39,11 @@ internal static class MountCgroup
             string dest = m.Destination.TrimEnd('/') + "/" + name;
             if (c.CgroupNs)
             {
-                SecureJoin.MkdirAll(SecureJoin.Join(c.Rootfs, dest), 0x1ED /* 0755 */);
+                using SafeFd dir = c.Root.MkdirAll(dest, 0x1ED /* 0755 */);
                 ulong flags = MountToRootfs.DefaultMountFlags | (m.Flags & MS_RDONLY);
                 string source = "cgroup", data = name;
                 if (name == "systemd") { source = "systemd"; data = "name=systemd"; }
-                SecureJoin.WithProcfd(c.Rootfs, dest, procfd =>
-                    MountCall.Mount(source, dest, procfd, "cgroup", flags, data));
+                MountCall.Mount(source, dest, MountToRootfs.ProcFd(dir), "cgroup", flags, data);
             }
             else
             {
@@ -56,13 +55,13 @@ internal static class MountCgroup
             }
         }
 
-        string root = SecureJoin.Join(c.Rootfs, m.Destination);
+        using SafeFd root = c.Root.Open(m.Destination, O_PATH | O_DIRECTORY);
         foreach (string mc in merged)
         {
             foreach (string ss in mc.Split(','))
             {
-                string link = root + "/" + ss;
-                if (symlink(mc, link) < 0 && Check.LastErrno != Errno.EEXIST) Check.Throw("symlink " + mc, Check.LastErrno, link);
+                if (symlinkat(mc, root.Fd, ss) < 0 && Check.LastErrno != Errno.EEXIST)
+                    Check.Throw("symlinkat " + mc, Check.LastErrno, c.Root.Display(m.Destination.TrimEnd('/') + "/" + ss));
             }
         }
 
@@ -71,14 +70,14 @@ internal static class MountCgroup
 
     private static void MountV2(MountContext c, MountEntry m)
     {
-        SecureJoin.MkdirAll(SecureJoin.Join(c.Rootfs, m.Destination), 0x1ED);
-        Errno e = Errno.OK;
+        Errno e;
         SyscallException? err = null;
-        SecureJoin.WithProcfd(c.Rootfs, m.Destination, procfd =>
+        using (SafeFd dst = MountToRootfs.OpenMountpoint(c, m, out _))
         {
+            string procfd = MountToRootfs.ProcFd(dst);
             e = MountCall.TryMount(m.Source, m.Destination, procfd, "cgroup2", m.Flags, m.Data);
             if (e != Errno.OK) err = MountCall.Error("mount", m.Source, m.Destination, procfd, m.Flags, m.Data, e);
-        });
+        }
         if (e == Errno.OK) return;
         if (e is not (Errno.EPERM or Errno.EBUSY)) throw err!;
 

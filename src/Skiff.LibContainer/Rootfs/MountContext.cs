@@ -2,23 +2,29 @@ using Skiff.LibContainer.Init;
 
 namespace Skiff.LibContainer.Rootfs;
 
-/// <summary>What every mount needs to know beyond the mount itself (runc's mountConfig).</summary>
+/// <summary>What every mount needs to know beyond the mount itself (runc's mountConfig): the root as an fd, the
+/// namespaces, the cgroup paths, and /proc/self/mountinfo read at most once.</summary>
 internal sealed record MountContext(
-    string Rootfs,
+    RootDir Root,
     bool CgroupNs,
     bool UserNs,
     bool NetNs,
     IReadOnlyDictionary<string, string>? CgroupPaths)
 {
-    public static MountContext From(InitConfig cfg)
+    private List<MountInfo>? _mountInfo;
+
+    public static MountContext From(InitConfig cfg, RootDir root, List<MountInfo>? mountInfo = null)
     {
         var ns = cfg.Spec.Linux?.Namespaces ?? [];
         bool Has(string t) => ns.Any(n => n.Type == t);
         return new MountContext(
-            MountEntry.CleanPath(cfg.Rootfs),
+            root,
             Has("cgroup"),
             Has("user") || Devices.RunningInUserNs(),
             Has("network"),
-            cfg.CgroupPaths);
+            cfg.CgroupPaths) { _mountInfo = mountInfo };
     }
+
+    /// <summary>The mount table as it was when first asked for (the mounts skiff adds later are not in it).</summary>
+    public List<MountInfo> MountInfo() => _mountInfo ??= Rootfs.MountInfo.Read();
 }

@@ -16,7 +16,7 @@ internal sealed class MountOptions
     public ulong RecAttrSet { get; private set; }
     public ulong RecAttrClr { get; private set; }
     public bool HasRecAttr => RecAttrSet != 0 || RecAttrClr != 0;
-    /// <summary>"tmpcopyup": copy the directory's contents into the new tmpfs (not implemented; logged and ignored).</summary>
+    /// <summary>"tmpcopyup": copy the directory's contents into the new tmpfs (<see cref="TmpfsCopyUp"/>).</summary>
     public bool TmpCopyUp { get; private set; }
     /// <summary>"idmap"/"ridmap": an idmapped mount (with the container's mappings unless the mount has its own).</summary>
     public bool IdMap { get; private set; }

@@ -28,11 +28,13 @@ internal static class RootfsSetup
     public static void Prepare(InitConfig cfg, SyncSocket? sync, Action beforePivot)
     {
         var spec = cfg.Spec;
-        var c = MountContext.From(cfg);
-        string rootfs = c.Rootfs;
+        string rootfs = MountEntry.CleanPath(cfg.Rootfs);
         ulong rootProp = RootPropagation(spec.Linux?.RootfsPropagation);
 
-        Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
+        var mountInfo = Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
+        // Everything below happens relative to this fd of the rootfs bind mount.
+        using RootDir root = RootDir.Open(rootfs);
+        var c = MountContext.From(cfg, root, mountInfo);
 
         var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle, spec.Linux)).ToList();
         foreach (var m in mounts)
@@ -53,19 +55,19 @@ internal static class RootfsSetup
         if (setupDev)
         {
             var nodes = Devices.FromSpec(spec.Linux?.Devices);
-            Wrap("error creating device nodes", () => Devices.Create(rootfs, nodes, c.UserNs));
-            Wrap("error setting up ptmx", () => Devices.SetupPtmx(rootfs));
-            Wrap("error setting up /dev symlinks", () => Devices.SetupSymlinks(rootfs));
+            Wrap("error creating device nodes", () => Devices.Create(root, nodes, c.UserNs));
+            Wrap("error setting up ptmx", () => Devices.SetupPtmx(root));
+            Wrap("error setting up /dev symlinks", () => Devices.SetupSymlinks(root));
         }
 
-        Check.Rc(chdir(rootfs), "chdir", rootfs);
+        Check.Rc(fchdir(root.Fd.Fd), "fchdir", rootfs);
         beforePivot();
 
         bool mountNs = spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false;
         Wrap("error jailing process inside rootfs", () =>
         {
-            if (cfg.NoPivot) MsMoveRoot(rootfs);
-            else if (mountNs) PivotRoot(rootfs);
+            if (cfg.NoPivot) MsMoveRoot(rootfs, mountInfo);
+            else if (mountNs) PivotRoot(root);
             else Chroot();
         });
 
@@ -77,7 +79,11 @@ internal static class RootfsSetup
         if (setupDev) Wrap("error reopening /dev/null inside container", Devices.ReopenDevNull);
 
         string cwd = cfg.Process.Cwd;
-        if (cwd.Length > 0) SecureJoin.MkdirAll(MountEntry.CleanPath(cwd), 0x1ED /* 0755 */);
+        if (cwd.Length > 0)
+        {
+            using RootDir newRoot = RootDir.Open("/");
+            newRoot.MkdirAll(cwd, 0x1ED /* 0755 */).Dispose();
+        }
     }
 
     /// <summary>
@@ -92,17 +98,31 @@ internal static class RootfsSetup
         MaskPaths.Apply(cfg.Spec.Linux?.ReadonlyPaths, cfg.Spec.Linux?.MaskedPaths);
     }
 
-    /// <summary>runc's finalizeRootfs.</summary>
+    /// <summary>runc's finalizeRootfs. Each mount is found again by its destination inside the new root (openat2,
+    /// no magic links) and must be the root of a mount; flags change with mount_setattr on that fd.</summary>
     public static void FinalizeRootfs(InitConfig cfg)
     {
         var mounts = (cfg.Spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle)).ToList();
-        foreach (var m in mounts)
+        RootDir? root = null;
+        try
         {
-            if (m.Device != "tmpfs" && !m.IsDev) continue;
-            if ((m.Flags & MS_RDONLY) != 0) RemountReadonly(m);
-            // The recursive attributes of these mounts wait until here so that rro does not stop the device
-            // and chmod work of Prepare.
-            MountToRootfs.SetRecAttr(m, "/");
+            foreach (var m in mounts)
+            {
+                if (m.Device != "tmpfs" && !m.IsDev) continue;
+                if ((m.Flags & MS_RDONLY) == 0 && !m.HasRecAttr) continue;
+                root ??= RootDir.Open("/");
+                using SafeFd mnt = root.Open(m.Destination, O_PATH);
+                Check.Rc(FstatMount(mnt.Fd, out _, out _, out bool isRoot), "statx", m.Destination);
+                if (!isRoot) throw new ContainerException($"{m.Destination} is no longer a mount point");
+                if ((m.Flags & MS_RDONLY) != 0) RemountReadonly(m, mnt);
+                // The recursive attributes of these mounts wait until here so that rro does not stop the device
+                // and chmod work of Prepare.
+                MountToRootfs.SetRecAttr(m, mnt);
+            }
+        }
+        finally
+        {
+            root?.Dispose();
         }
 
         if (cfg.Spec.Root?.Readonly ?? false)
@@ -134,20 +154,22 @@ internal static class RootfsSetup
     }
 
     /// <summary>runc's prepareRoot.</summary>
-    private static void PrepareRoot(string rootfs, ulong rootProp)
+    private static List<MountInfo> PrepareRoot(string rootfs, ulong rootProp)
     {
         ulong flag = rootProp != 0 ? rootProp : MS_SLAVE | MS_REC;
         MountCall.Mount("", "/", null, null, flag, null);
-        RootfsParentMountPrivate(rootfs);
+        var mountInfo = MountInfo.Read();
+        RootfsParentMountPrivate(rootfs, mountInfo);
         MountCall.Mount(rootfs, rootfs, null, "bind", MS_BIND | MS_REC, null);
+        return mountInfo;
     }
 
     /// <summary>Makes the mount holding the rootfs private if it is shared: pivot_root refuses a shared parent,
     /// and the rootfs bind must not propagate to the host.</summary>
-    private static void RootfsParentMountPrivate(string rootfs)
+    private static void RootfsParentMountPrivate(string rootfs, List<MountInfo> mountInfo)
     {
         MountInfo? parent = null;
-        foreach (var mi in MountInfo.Read())
+        foreach (var mi in mountInfo)
             if (MountInfo.IsParentOf(mi.MountPoint, rootfs) && (parent is null || mi.MountPoint.Length > parent.MountPoint.Length))
                 parent = mi;
         if (parent is null) throw new ContainerException($"could not find parent mount of {rootfs}");
@@ -157,11 +179,10 @@ internal static class RootfsSetup
 
     /// <summary>pivot_root(".", ".") with the rootfs as cwd, then the old root (now stacked under ".") made rslave
     /// and lazily unmounted (runc's pivotRoot).</summary>
-    private static void PivotRoot(string rootfs)
+    private static void PivotRoot(RootDir root)
     {
         using SafeFd oldRoot = Libc.Open("/", O_DIRECTORY | O_RDONLY);
-        using SafeFd newRoot = Libc.Open(rootfs, O_DIRECTORY | O_RDONLY);
-        Check.Rc(fchdir(newRoot.Fd), "fchdir", "fd " + newRoot.Fd);
+        Check.Rc(fchdir(root.Fd.Fd), "fchdir", root.Path);
         Check.Rc(pivot_root(".", "."), "pivot_root", ".");
         Check.Rc(fchdir(oldRoot.Fd), "fchdir", "fd " + oldRoot.Fd);
         // rslave, not rprivate: unmounts must not propagate to the host, but the host may still hold references.
@@ -172,9 +193,9 @@ internal static class RootfsSetup
 
     /// <summary>--no-pivot: hide the host's full proc and sysfs mounts (a procfs may only be mounted where a
     /// full one is visible), move the rootfs onto "/", chroot (runc's msMoveRoot).</summary>
-    private static void MsMoveRoot(string rootfs)
+    private static void MsMoveRoot(string rootfs, List<MountInfo> mountInfo)
     {
-        var targets = MountInfo.Read()
+        var targets = mountInfo
             .Where(mi => mi.Root == "/" && mi.FsType is "proc" or "sysfs"
                 && !mi.MountPoint.StartsWith(rootfs, StringComparison.Ordinal))
             .Select(mi => mi.MountPoint)
@@ -210,25 +231,25 @@ internal static class RootfsSetup
         MountCall.Mount("", "/", null, null, flags, null);
     }
 
-    /// <summary>Makes a tmpfs or /dev mount read-only (MS_BIND|MS_REMOUNT works in a user namespace as long as no
-    /// locked flag is dropped); retried on EBUSY.</summary>
-    private static void RemountReadonly(MountEntry m)
+    /// <summary>Makes a tmpfs or /dev mount read-only (mount_setattr on its fd: only MOUNT_ATTR_RDONLY changes, so
+    /// flags locked in a user namespace stay as they are); retried on EBUSY.</summary>
+    private static void RemountReadonly(MountEntry m, SafeFd mnt)
     {
-        string dest = m.Destination;
-        ulong flags = m.Flags | MS_REMOUNT | MS_BIND | MS_RDONLY;
         for (int i = 0; i < 5; i++)
         {
-            Errno e = MountCall.TryMount("", dest, null, null, flags, null);
+            Errno e = Check.Try(mount_setattr(mnt.Fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0));
             if (e == Errno.OK) return;
-            if (e != Errno.EBUSY) throw MountCall.Error("mount", "", dest, null, flags, null, e);
+            if (e != Errno.EBUSY) Check.Throw("mount_setattr", e, m.Destination);
             Thread.Sleep(100);
         }
-        throw new ContainerException($"unable to mount {dest} as readonly max retries reached");
+        throw new ContainerException($"unable to mount {m.Destination} as readonly max retries reached");
     }
 
-    private static void Wrap(string context, Action action)
+    private static void Wrap(string context, Action action) => Wrap(context, () => { action(); return 0; });
+
+    private static T Wrap<T>(string context, Func<T> action)
     {
-        try { action(); }
+        try { return action(); }
         catch (Exception ex) when (ex is SyscallException or ContainerException or IOException or UnauthorizedAccessException)
         {
             throw new ContainerException(context, ex);

@@ -5,8 +5,8 @@ namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>
 /// Path resolution inside the container's rootfs without escaping it: symlinks (relative, absolute, "..") are
-/// resolved as if the rootfs were "/" (the semantics of github.com/cyphar/filepath-securejoin that runc uses), and
-/// the final open uses openat2(RESOLVE_IN_ROOT) so that a path swapped after resolution still cannot leave the root.
+/// resolved as if the rootfs were "/" (the semantics of github.com/cyphar/filepath-securejoin that runc uses). It
+/// is the fallback of <see cref="RootDir"/> where openat2 is missing.
 /// </summary>
 internal static class SecureJoin
 {
@@ -69,84 +69,30 @@ internal static class SecureJoin
         return root == "/" ? "" : root;
     }
 
-    /// <summary>The path of <paramref name="path"/> relative to <paramref name="root"/> if it lies under it
-    /// (runc's stripRoot), else the path itself; for opening relative to a root fd.</summary>
-    public static string StripRoot(string root, string path)
+    /// <summary>root + the lexically cleaned path (what <see cref="Join"/> gives when no symlink is met).</summary>
+    public static string LexicalJoin(string root, string unsafePath)
     {
         string r = TrimRoot(root);
-        path = MountEntry.CleanPath(path);
-        if (r.Length == 0) return path;
-        if (path == r) return "/";
-        if (path.StartsWith(r + "/", StringComparison.Ordinal)) return path[r.Length..];
-        return path;
+        string clean = MountEntry.CleanPath("/" + unsafePath);
+        return clean == "/" ? (r.Length == 0 ? "/" : r) : r + clean;
     }
 
-    /// <summary>Opens <paramref name="unsafePath"/> O_PATH inside <paramref name="root"/> (resolved as if root were
-    /// "/"; magic links refused). Falls back to <see cref="Join"/> plus a /proc/self/fd check on kernels without
-    /// openat2 (runc's WithProcfd).</summary>
-    public static SafeFd OpenInRoot(string root, string unsafePath, int flags = O_PATH)
+    /// <summary>Where openat2 is missing: opens the <see cref="Join"/>ed path with O_NOFOLLOW and checks, through
+    /// procfs, that the fd is where the walk said (a path swapped meanwhile fails; runc's pre-openat2 check).</summary>
+    public static Errno TryOpenChecked(string root, string unsafePath, int flags, out SafeFd? fd)
     {
-        string rel = StripRoot(root, unsafePath).TrimStart('/');
-        if (rel.Length == 0) rel = ".";
-        using SafeFd rootFd = Libc.Open(root, O_PATH | O_DIRECTORY);
-        int fd;
-        do fd = openat2(rootFd.Fd, rel, flags | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-        while (fd < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN);
-        if (fd >= 0) return new SafeFd(fd);
-        Errno e = Check.LastErrno;
-        if (e != Errno.ENOSYS) Check.Throw("openat2", e, Path.Join(root, rel));
-
+        fd = null;
         string path = Join(root, unsafePath);
-        var h = Check.Fd(open(path, flags | O_CLOEXEC, 0), "open", path);
-        string? real = ReadLink("/proc/self/fd/" + h.Fd);
-        if (real is null) { var err = Check.LastErrno; h.Dispose(); Check.Throw("readlink", err, "/proc/self/fd/" + h.Fd); }
+        int r = open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (r < 0) return Check.LastErrno;
+        var h = new SafeFd(r);
+        string real = ProcfsHandle.Shared.FdPath(h.Fd);
         if (real != path)
         {
             h.Dispose();
             throw new ContainerException($"possibly malicious path detected -- refusing to operate on {real}");
         }
-        return h;
-    }
-
-    /// <summary>Runs <paramref name="fn"/> with "/proc/self/fd/N" naming <paramref name="unsafePath"/> opened inside
-    /// root, so that mount(2) acts on exactly that inode (runc's utils.WithProcfd).</summary>
-    public static void WithProcfd(string root, string unsafePath, Action<string> fn)
-    {
-        using SafeFd fd = OpenInRoot(root, unsafePath);
-        fn("/proc/self/fd/" + fd.Fd);
-    }
-
-    /// <summary>os.MkdirAll: creates every missing directory of an absolute path with <paramref name="mode"/>.
-    /// Existing non-directories fail with ENOTDIR.</summary>
-    public static void MkdirAll(string path, uint mode)
-    {
-        path = MountEntry.CleanPath(path);
-        if (StatMode(AT_FDCWD, path, 0, out uint m) == 0)
-        {
-            if ((m & S_IFMT) == S_IFDIR) return;
-            Check.Throw("mkdir", Errno.ENOTDIR, path);
-        }
-        int slash = path.LastIndexOf('/');
-        if (slash > 0) MkdirAll(path[..slash], mode);
-        if (mkdir(path, mode) < 0)
-        {
-            Errno e = Check.LastErrno;
-            // Raced with someone else, or a dangling symlink we cannot see through: accept an existing dir only.
-            if (e == Errno.EEXIST && StatMode(AT_FDCWD, path, 0, out m) == 0 && (m & S_IFMT) == S_IFDIR) return;
-            Check.Throw("mkdir", e, path);
-        }
-    }
-
-    /// <summary>runc's createIfNotExists: a directory (MkdirAll) or an empty file (mode 0755) where nothing is.</summary>
-    public static void CreateIfNotExists(string path, bool isDir)
-    {
-        if (StatMode(AT_FDCWD, path, 0, out _) == 0) return;
-        if (Check.LastErrno != Errno.ENOENT) return; // as os.Stat + IsNotExist: other errors are left to the mount
-        if (isDir) { MkdirAll(path, 0x1ED /* 0755 */); return; }
-        int slash = path.LastIndexOf('/');
-        if (slash > 0) MkdirAll(path[..slash], 0x1ED /* 0755 */);
-        int fd = open(path, O_CREAT | O_CLOEXEC, 0x1ED /* 0755 */);
-        if (fd < 0) Check.Throw("open", Check.LastErrno, path);
-        close(fd);
+        fd = h;
+        return Errno.OK;
     }
 }

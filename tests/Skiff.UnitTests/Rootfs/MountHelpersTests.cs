@@ -83,29 +83,32 @@ public class MountHelpersTests
     }
 
     [Theory]
-    [InlineData("/r/proc/cpuinfo", true)]
-    [InlineData("/r/proc/net/dev", true)]
-    [InlineData("/r/proc/sys/kernel/ns_last_pid", true)]
-    [InlineData("/r/procfoo", true)]
-    [InlineData("/r/sys", true)]
-    [InlineData("/r/proc/foo", false)]
-    [InlineData("/r/proc/sys", false)]
+    [InlineData("/proc/cpuinfo", true)]
+    [InlineData("/proc/net/dev", true)]
+    [InlineData("/proc/sys/kernel/ns_last_pid", true)]
+    [InlineData("/procfoo", true)]
+    [InlineData("/sys", true)]
+    [InlineData("/proc/foo", false)]
+    [InlineData("/proc/sys", false)]
     public void CheckProcMount(string dest, bool ok)
     {
-        if (ok) MountToRootfs.CheckProcMount("/r", dest, "/somewhere");
+        var m = new MountEntry { Source = "/somewhere", Destination = "/mnt/x", Device = "bind" };
+        if (ok) MountToRootfs.CheckProcMount("/r", dest, m);
         else
         {
-            var ex = Assert.Throws<ContainerException>(() => MountToRootfs.CheckProcMount("/r", dest, "/somewhere"));
-            Assert.Equal($"\"{dest}\" cannot be mounted because it is inside /proc", ex.Message);
+            var ex = Assert.Throws<ContainerException>(() => MountToRootfs.CheckProcMount("/r", dest, m));
+            Assert.Equal("check proc-safety of /mnt/x mount", ex.Message);
+            Assert.Equal($"\"/r{dest}\" cannot be mounted because it is inside /proc", ex.InnerException!.Message);
         }
     }
 
     [Fact]
     public void CheckProcMountOnProcItself()
     {
-        MountToRootfs.CheckProcMount("/r", "/r/proc", "/proc");  // a procfs source is fine
-        MountToRootfs.CheckProcMount("/r", "/r/proc", "");
-        var ex = Assert.Throws<ContainerException>(() => MountToRootfs.CheckProcMount("/r", "/r/proc", "/tmp"));
-        Assert.Equal("\"/r/proc\" cannot be mounted because it is not of type proc", ex.Message);
+        MountToRootfs.CheckProcMount("/r", "/proc", new MountEntry { Source = "/proc", Destination = "/proc", Device = "bind" });
+        MountToRootfs.CheckProcMount("/r", "/proc", new MountEntry { Source = "proc", Destination = "/proc", Device = "proc" });
+        var ex = Assert.Throws<ContainerException>(() =>
+            MountToRootfs.CheckProcMount("/r", "/proc", new MountEntry { Source = "/tmp", Destination = "/proc", Device = "bind" }));
+        Assert.Equal("\"/r/proc\" cannot be mounted because it is not of type proc", ex.InnerException!.Message);
     }
 }

@@ -64,48 +64,61 @@ public sealed class SecureJoinTests : IDisposable
     [InlineData("/up/etc/passwd", "/etc/passwd")]
     [InlineData("/abs/passwd", "/etc/passwd")]
     [InlineData("/var/lib/back/passwd", "/etc/passwd")]
-    public void OpenInRootStaysInside(string unsafePath, string expectedRel)
+    public void RootDirOpenStaysInside(string unsafePath, string expectedRel)
     {
-        using SafeFd fd = SecureJoin.OpenInRoot(_root, unsafePath);
+        using var root = RootDir.Open(_root);
+        using SafeFd fd = root.Open(unsafePath, Libc.O_PATH);
         Assert.Equal(_root + expectedRel, Libc.ReadLink("/proc/self/fd/" + fd.Fd));
+        Assert.Equal(expectedRel, root.PathOf(fd));
     }
 
     [Fact]
-    public void OpenInRootAcceptsPathsUnderTheRoot()
+    public void RootDirOpenOfMissingPathIsEnoent()
     {
-        using SafeFd fd = SecureJoin.OpenInRoot(_root, _root + "/abs/passwd");
-        Assert.Equal(_root + "/etc/passwd", Libc.ReadLink("/proc/self/fd/" + fd.Fd));
+        using var root = RootDir.Open(_root);
+        Assert.Equal(Errno.ENOENT, root.TryOpen("/dangling", Libc.O_PATH, out _));
     }
 
     [Fact]
-    public void OpenInRootOfMissingPathIsEnoent()
+    public void RootDirPathOfOutsideIsRefused()
     {
-        var ex = Assert.Throws<SyscallException>(() => SecureJoin.OpenInRoot(_root, "/dangling"));
-        Assert.Equal(Errno.ENOENT, ex.Errno);
+        using var root = RootDir.Open(_root);
+        using SafeFd outside = Libc.Open("/", Libc.O_PATH);
+        var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => root.PathOf(outside));
+        Assert.Contains("is outside of rootfs", ex.Message);
     }
 
     [Fact]
-    public void StripRoot()
+    public void MkdirAllAndCreateFileStayInside()
     {
-        Assert.Equal("/proc", SecureJoin.StripRoot("/r/fs", "/r/fs/proc"));
-        Assert.Equal("/", SecureJoin.StripRoot("/r/fs", "/r/fs"));
-        Assert.Equal("/r/fsx", SecureJoin.StripRoot("/r/fs", "/r/fsx"));
-        Assert.Equal("/proc", SecureJoin.StripRoot("/r/fs", "proc"));
-    }
-
-    [Fact]
-    public void MkdirAllAndCreateIfNotExists()
-    {
-        string dir = SecureJoin.Join(_root, "/abs/a/b/c");
-        SecureJoin.MkdirAll(dir, 0x1ED);
+        using var root = RootDir.Open(_root);
+        root.MkdirAll("/abs/a/b/c", 0x1ED).Dispose();
         Assert.True(Directory.Exists(Path.Join(_root, "etc/a/b/c")));
-        SecureJoin.MkdirAll(dir, 0x1ED); // exists: fine
+        root.MkdirAll("/abs/a/b/c", 0x1ED).Dispose(); // exists: fine
 
-        string file = SecureJoin.Join(_root, "/up/x/y/file");
-        SecureJoin.CreateIfNotExists(file, isDir: false);
+        root.CreateFile("/up/x/y/file", 0x1A4).Dispose();
         Assert.True(File.Exists(Path.Join(_root, "x/y/file")));
 
-        var ex = Assert.Throws<SyscallException>(() => SecureJoin.MkdirAll(Path.Join(_root, "etc/passwd/sub"), 0x1ED));
+        var ex = Assert.Throws<SyscallException>(() => root.MkdirAll("/etc/passwd/sub", 0x1ED));
         Assert.Equal(Errno.ENOTDIR, ex.Errno);
+    }
+
+    [Fact]
+    public void MkdirAllFollowsADanglingSymlinkInsideTheRoot()
+    {
+        using var root = RootDir.Open(_root);
+        using SafeFd fd = root.MkdirAll("/dangling/sub", 0x1ED);
+        Assert.True(Directory.Exists(Path.Join(_root, "nowhere/deep/sub")));
+        Assert.Equal("/nowhere/deep/sub", root.PathOf(fd));
+        Assert.False(Directory.Exists("/nowhere"));
+    }
+
+    [Fact]
+    public void MkdirAllWithoutSymlinksRefusesOne()
+    {
+        using var root = RootDir.Open(_root);
+        var ex = Assert.Throws<SyscallException>(() => root.MkdirAll("/abs/new", 0x1ED, followSymlinks: false));
+        Assert.Equal(Errno.ELOOP, ex.Errno);
+        Assert.False(Directory.Exists(Path.Join(_root, "etc/new")));
     }
 }

@@ -1,0 +1,125 @@
+using Skiff.Linux;
+using static Skiff.Linux.Libc;
+
+namespace Skiff.LibContainer.Rootfs;
+
+/// <summary>
+/// The "tmpcopyup" mount option (runc's doTmpfsCopyUp): the tmpfs is made detached (fsopen/fsmount), the directory it
+/// will cover is copied into it (files, directories, symlinks, device nodes and fifos with their modes and owners),
+/// then it is attached onto that directory. Every step goes through fds: the source is walked with openat(O_NOFOLLOW)
+/// below the destination's fd, so a symlink in the image is copied as a symlink, never followed.
+/// </summary>
+internal static class TmpfsCopyUp
+{
+    /// <summary>A detached tmpfs with the mount's data options and per-mount flags, filled with the content of
+    /// <paramref name="dst"/>, then attached onto it. Returns the fd of the new mount.</summary>
+    public static SafeFd Mount(MountEntry m, SafeFd dst)
+    {
+        var options = new List<(string, string?)>();
+        foreach (string o in m.Data.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = o.IndexOf('=');
+            options.Add(eq < 0 ? (o, null) : (o[..eq], o[(eq + 1)..]));
+        }
+        SafeFd mnt = FsMount("tmpfs", m.Source.Length > 0 ? m.Source : "tmpfs", options, MountAttrs(m.Flags));
+        try
+        {
+            using (SafeFd src = Check.Fd(openat(dst.Fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), "openat", m.Destination))
+            using (SafeFd to = Check.Fd(openat(mnt.Fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), "openat", "tmpfs"))
+                CopyDir(src, to, m.Destination);
+            Check.Rc(move_mount(mnt.Fd, "", dst.Fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH), "move_mount",
+                "tmpfs:" + m.Destination);
+            return mnt;
+        }
+        catch (Exception ex) when (ex is SyscallException or IOException)
+        {
+            mnt.Dispose();
+            throw new ContainerException($"tmpcopyup failed for {m.Destination}", ex);
+        }
+    }
+
+    /// <summary>mount(2) per-mount flags as fsmount(2) attributes (read-only waits for Finalize, as for every tmpfs).</summary>
+    private static ulong MountAttrs(ulong flags)
+    {
+        ulong a = 0;
+        if ((flags & MS_NOSUID) != 0) a |= MOUNT_ATTR_NOSUID;
+        if ((flags & MS_NODEV) != 0) a |= MOUNT_ATTR_NODEV;
+        if ((flags & MS_NOEXEC) != 0) a |= MOUNT_ATTR_NOEXEC;
+        if ((flags & MS_NOSYMFOLLOW) != 0) a |= MOUNT_ATTR_NOSYMFOLLOW;
+        if ((flags & MS_NODIRATIME) != 0) a |= MOUNT_ATTR_NODIRATIME;
+        if ((flags & MS_NOATIME) != 0) a |= MOUNT_ATTR_NOATIME;
+        else if ((flags & MS_STRICTATIME) != 0) a |= MOUNT_ATTR_STRICTATIME;
+        return a;
+    }
+
+    private static void CopyDir(SafeFd src, SafeFd dst, string shown)
+    {
+        // The entries are listed through the magic link of the fd; each one is then opened relative to the fd.
+        foreach (string entry in Directory.EnumerateFileSystemEntries(MountToRootfs.ProcFd(src)))
+        {
+            string name = Path.GetFileName(entry);
+            string where = shown.TrimEnd('/') + "/" + name;
+            using SafeFd node = Check.Fd(openat(src.Fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where);
+            FileIds st = FstatIds(node.Fd);
+            uint type = st.Mode & S_IFMT, perm = st.Mode & 0xFFF;
+            switch (type)
+            {
+                case S_IFDIR:
+                {
+                    Check.Rc(mkdirat(dst.Fd, name, 0x1C0 /* 0700 until copied */), "mkdirat", where);
+                    using (SafeFd s = Check.Fd(openat(src.Fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where))
+                    using (SafeFd d = Check.Fd(openat(dst.Fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where))
+                    {
+                        CopyDir(s, d, where);
+                        Check.Rc(fchown(d.Fd, st.Uid, st.Gid), "fchown", where);
+                        Check.Rc(fchmod(d.Fd, perm), "fchmod", where);
+                    }
+                    break;
+                }
+                case S_IFREG:
+                {
+                    using SafeFd s = Check.Fd(openat(src.Fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where);
+                    using SafeFd d = Check.Fd(openat(dst.Fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180), "openat", where);
+                    CopyBytes(s, d, where);
+                    Check.Rc(fchown(d.Fd, st.Uid, st.Gid), "fchown", where);
+                    Check.Rc(fchmod(d.Fd, perm), "fchmod", where);
+                    break;
+                }
+                case S_IFLNK:
+                {
+                    string target = ReadLinkAt(src.Fd, name) ?? throw new SyscallException("readlinkat", Check.LastErrno, where);
+                    Check.Rc(symlinkat(target, dst.Fd, name), "symlinkat", where);
+                    Check.Rc(fchownat(dst.Fd, name, st.Uid, st.Gid, AT_SYMLINK_NOFOLLOW), "fchownat", where);
+                    break;
+                }
+                case S_IFCHR or S_IFBLK or S_IFIFO:
+                {
+                    Check.Rc(mknodat(dst.Fd, name, type | perm, st.Rdev), "mknodat", where);
+                    Check.Rc(fchownat(dst.Fd, name, st.Uid, st.Gid, AT_SYMLINK_NOFOLLOW), "fchownat", where);
+                    Check.Rc(fchmodat(dst.Fd, name, perm, 0), "fchmodat", where);
+                    break;
+                }
+                default:
+                    break; // sockets are not copied (as moby's CopyDirectory)
+            }
+        }
+    }
+
+    private static void CopyBytes(SafeFd src, SafeFd dst, string shown)
+    {
+        byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(64 << 10);
+        try
+        {
+            while (true)
+            {
+                int n = Libc.Read(src, buf, "read " + shown);
+                if (n == 0) return;
+                WriteAll(dst, buf.AsSpan(0, n), "write " + shown);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+}

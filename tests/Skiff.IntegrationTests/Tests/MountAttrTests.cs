@@ -1,0 +1,78 @@
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>Mount attributes of runc 1.2+ (issue 15 item 6, issue 11 item 8): recursive atime options, root
+/// propagation, tmpfs modes, the shared directory mask, tmpcopyup.</summary>
+public sealed class MountAttrTests : ContainerTest
+{
+    /// <summary>Per-mount options (field 6) of every mount whose mount point is at or under <paramref name="under"/>.</summary>
+    private static List<(string Point, string MajMin, string[] Options, string FsType)> Mounts(string mountinfo, string under) =>
+        mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => (Pre: l[..l.IndexOf(" - ", StringComparison.Ordinal)].Split(' '), Post: l[(l.IndexOf(" - ", StringComparison.Ordinal) + 3)..].Split(' ')))
+            .Select(x => (Point: Leaks.Unoctal(x.Pre[4]), MajMin: x.Pre[2], Options: x.Pre[5].Split(','), FsType: x.Post[0]))
+            .Where(m => m.Point == under || m.Point.StartsWith(under + "/", StringComparison.Ordinal))
+            .ToList();
+
+    [Theory]
+    [InlineData("rnoatime", "noatime")]
+    [InlineData("rnodiratime", "nodiratime")]
+    public void RecursiveAtimeOptionsReachEverySubmount(string option, string shown)
+    {
+        // /sys of the host has submounts (fs/cgroup, kernel/...): an rbind of it carries them along.
+        var b = NewBundle().AddMount("/mnt/a", "bind", "/sys", "rbind", "ro", option);
+        var mounts = Mounts(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
+        Assert.True(mounts.Count > 1, "the rbind of /sys brought no submounts");
+        Assert.All(mounts, m => Assert.Contains(shown, m.Options));
+    }
+
+    [Fact]
+    public void RecursiveStrictatimeClearsNoatimeOnEverySubmount()
+    {
+        var b = NewBundle().AddMount("/mnt/a", "bind", "/sys", "rbind", "ro", "rnoatime", "rstrictatime");
+        var mounts = Mounts(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
+        Assert.True(mounts.Count > 1);
+        Assert.All(mounts, m => Assert.DoesNotContain("noatime", m.Options));
+        Assert.All(mounts, m => Assert.DoesNotContain("relatime", m.Options));
+    }
+
+    [FactUnlessRunc11("runc 1.1 cannot make the container's root shared (runc PR #4724)")]
+    public void RootfsPropagationSharedMakesTheRootShared()
+    {
+        var b = NewBundle().Edit(c => Bundle.Obj(c, "linux")["rootfsPropagation"] = "shared");
+        string line = RunShell(b, "awk '$5 == \"/\"' /proc/self/mountinfo");
+        Assert.Contains("shared:", line);
+    }
+
+    [Fact]
+    public void RootfsPropagationUnbindableMakesTheRootUnbindable()
+    {
+        var b = NewBundle().Edit(c => Bundle.Obj(c, "linux")["rootfsPropagation"] = "unbindable");
+        string line = RunShell(b, "awk '$5 == \"/\"' /proc/self/mountinfo");
+        Assert.Contains("unbindable", line);
+    }
+
+    [Fact]
+    public void ATmpfsTakesTheModeOfAnExistingDirectoryOnly()
+    {
+        var b = NewBundle().PrivateRootfs();
+        Directory.CreateDirectory(Path.Combine(b.RootfsPath, "mnt/existing"));
+        File.SetUnixFileMode(Path.Combine(b.RootfsPath, "mnt/existing"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        b.AddMount("/mnt/existing", "tmpfs", "tmpfs").AddMount("/mnt/new/t", "tmpfs", "tmpfs");
+        Assert.Equal("750\n1777\n", RunShell(b, "stat -c %a /mnt/existing /mnt/new/t"));
+    }
+
+    [FactUnlessRunc11("runc 1.1 mounts a tmpfs per masked directory")]
+    public void DirectoryMaskedPathsShareOneReadOnlyTmpfs()
+    {
+        var b = NewBundle().MaskedPaths("/sys/firmware", "/sys/kernel/debug", "/proc/keys");
+        var info = RunShell(b, "cat /proc/self/mountinfo");
+        var fw = Mounts(info, "/sys/firmware").Single(m => m.Point == "/sys/firmware");
+        var dbg = Mounts(info, "/sys/kernel/debug").Last(m => m.Point == "/sys/kernel/debug");
+        Assert.Equal("tmpfs", fw.FsType);
+        Assert.Equal(fw.MajMin, dbg.MajMin);
+        Assert.Contains("ro", fw.Options);
+        Assert.Contains("ro", dbg.Options);
+    }
+}

@@ -7,7 +7,6 @@ namespace Skiff.Linux;
 // them together.
 public static unsafe partial class Libc
 {
-    private const uint MFD_CLOEXEC = 1;
 
     [LibraryImport("libc", EntryPoint = "posix_spawn")]
     private static partial int hook_posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

@@ -2,11 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Skiff.Linux;
 
-/// <summary>Anonymous in-memory files (memfd_create) and seeking: a child's captured stdio, exported BPF.</summary>
+/// <summary>Anonymous in-memory files (memfd_create), seeking, and sealed memfd copies (the binary clone's
+/// fallback): memfd_create(2), lseek(2), sendfile(2), file seals.</summary>
 public static unsafe partial class Libc
 {
-    public const uint MFD_CLOEXEC = 1;
+    public const uint MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_EXEC = 0x10;
     public const int SEEK_SET = 0;
+    public const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_WRITE = 0x8, F_SEAL_EXEC = 0x20;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int memfd_create(string name, uint flags);
@@ -14,10 +17,30 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial long lseek(int fd, long offset, int whence);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint sendfile(int outFd, int inFd, long* offset, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchmod(int fd, uint mode);
+
     /// <summary>A close-on-exec anonymous file named <paramref name="name"/> (shown as memfd:NAME).</summary>
     public static SafeFd MemfdCreate(string name) =>
         Check.Fd(memfd_create(name, MFD_CLOEXEC), "memfd_create", name);
 
     /// <summary>Seeks <paramref name="fd"/> back to offset 0.</summary>
     public static void Rewind(SafeFd fd) => Check.Rc(lseek(fd.Fd, 0, SEEK_SET), "lseek");
+
+    /// <summary>Copies <paramref name="size"/> bytes of <paramref name="src"/> (from offset 0) to the end of
+    /// <paramref name="dst"/> with sendfile(2).</summary>
+    public static void SendfileAll(SafeFd dst, SafeFd src, long size, string path)
+    {
+        long off = 0;
+        while (off < size)
+        {
+            nint n = sendfile(dst.Fd, src.Fd, &off, (nint)Math.Min(size - off, 1L << 30));
+            if (n < 0 && Check.LastErrno == Errno.EINTR) continue;
+            Check.Rc(n, "sendfile", path);
+            if (n == 0) Check.Throw("sendfile", Errno.EIO, path); // the file shrank under us
+        }
+    }
 }

@@ -30,6 +30,9 @@ public static unsafe partial class Libc
     [LibraryImport("libc")]
     public static partial int posix_spawn_file_actions_addclose(nint fileActions, int fd);
 
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn_file_actions_addopen(nint fileActions, int fd, string path, int oflag, uint mode);
+
     /// <summary>glibc 2.34+: closes every fd &gt;= <paramref name="from"/> in the child (close_range).</summary>
     [LibraryImport("libc")]
     public static partial int posix_spawn_file_actions_addclosefrom_np(nint fileActions, int from);

@@ -15,6 +15,7 @@ public sealed class LogForwarder
     private readonly Thread _thread;
     private readonly List<string> _fatal = [];
     private readonly ManualResetEventSlim _done = new();
+    private IDisposable? _release;
 
     public LogForwarder(SafeFd readEnd)
     {
@@ -22,7 +23,13 @@ public sealed class LogForwarder
         _thread = new Thread(Loop) { IsBackground = true, Name = "log-forwarder" };
     }
 
-    public void Start() => _thread.Start();
+    /// <summary>Starts forwarding on the thread, which first disposes <paramref name="release"/> (when set): a
+    /// close that may block for a while (the binary clone's mount) is taken off the caller's path.</summary>
+    public void Start(IDisposable? release = null)
+    {
+        _release = release;
+        _thread.Start();
+    }
 
     /// <summary>Fatal messages seen so far, joined with "; ".</summary>
     public string? FatalText
@@ -39,6 +46,7 @@ public sealed class LogForwarder
         Span<byte> buf = stackalloc byte[4096];
         try
         {
+            _release?.Dispose();
             while (true)
             {
                 int n;

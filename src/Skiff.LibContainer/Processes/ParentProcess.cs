@@ -39,6 +39,9 @@ internal abstract class ParentProcess
     /// <summary>Starts the process; on any failure kills it and rethrows (the caller's rollback removes the rest).</summary>
     public void Start(Rollback rb)
     {
+        // the binary the child runs: a clone the container cannot write (CVE-2019-5736), made before any fd we
+        // would leak if it failed
+        SafeFd exe = ExeClone.Open();
         var (initParent, initChild) = Libc.SocketPair(Libc.SOCK_STREAM);
         var (syncParent, syncChild) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
         var (logRead, logWrite) = Libc.Pipe();
@@ -76,7 +79,12 @@ internal abstract class ParentProcess
         int stage0;
         try
         {
-            stage0 = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap);
+            stage0 = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap, exe);
+        }
+        catch
+        {
+            exe.Dispose();
+            throw;
         }
         finally
         {
@@ -84,7 +92,9 @@ internal abstract class ParentProcess
             syncChild.Dispose();
             logWrite.Dispose();
         }
-        logs.Start();
+        // the child runs the clone through its own reference now; dropping ours waits out an RCU grace period
+        // (dissolving the detached mount), so the forwarder's thread does it while the child boots
+        logs.Start(release: exe);
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
         TestKnob.Crash("spawn");

@@ -17,7 +17,11 @@ internal static class Spawner
     /// <param name="argv">Arguments including argv[0].</param>
     /// <param name="env">"NAME=value" entries: the whole environment.</param>
     /// <param name="fdMap">fdMap[i] (a parent fd) becomes fd i in the child. Sources may collide with targets.</param>
-    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<int> fdMap)
+    /// <param name="exe">When set, the binary executed instead of <paramref name="path"/> (which then only names it in
+    /// errors): the child opens it close-on-exec as fd fdMap.Count (a reopen through /proc/self/fd) and executes
+    /// /proc/self/fd/N, so it runs that file without holding the fd afterwards (see <see cref="ExeClone"/>).</param>
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<int> fdMap,
+        SafeFd? exe = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (argv.Count == 0) throw new ArgumentException("argv must hold at least argv[0]", nameof(argv));
@@ -27,7 +31,7 @@ internal static class Spawner
         // Move every source fd out of the way of the targets 0..n-1 first: dup2(fdMap[1], 0) must not
         // clobber a later source that happens to be fd 0. The copies are close-on-exec and >= n.
         int n = fdMap.Count;
-        var moved = new List<SafeFd>(n);
+        var moved = new List<SafeFd>(n + 1);
         nint fileActions = 0, attr = 0, sigset = 0, argvBlock = 0, envBlock = 0;
         bool actionsInit = false, attrInit = false;
         try
@@ -41,7 +45,18 @@ internal static class Spawner
             for (int i = 0; i < n; i++)
                 Libc.CheckSpawn(Libc.posix_spawn_file_actions_adddup2(fileActions, moved[i].Fd, i),
                     "posix_spawn_file_actions_adddup2");
-            Libc.CheckSpawn(Libc.posix_spawn_file_actions_addclosefrom_np(fileActions, n),
+            string execPath = path;
+            if (exe is not null)
+            {
+                // After the dup2s, fds 0..n-1 are taken, so the open lands on n itself and keeps O_CLOEXEC (glibc only
+                // dup2s, clearing it, when the open returns another number). The source sits above n.
+                SafeFd src = Check.Fd(Libc.fcntl(exe.Fd, Libc.F_DUPFD_CLOEXEC, n + 1), "fcntl", $"F_DUPFD_CLOEXEC {exe.Fd}");
+                moved.Add(src);
+                Libc.CheckSpawn(Libc.posix_spawn_file_actions_addopen(fileActions, n, $"/proc/self/fd/{src.Fd}",
+                    Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "posix_spawn_file_actions_addopen");
+                execPath = $"/proc/self/fd/{n}";
+            }
+            Libc.CheckSpawn(Libc.posix_spawn_file_actions_addclosefrom_np(fileActions, exe is null ? n : n + 1),
                 "posix_spawn_file_actions_addclosefrom_np");
 
             attr = Marshal.AllocHGlobal(Libc.SpawnAttrSize);
@@ -59,7 +74,7 @@ internal static class Spawner
 
             argvBlock = NativeStringArray(argv);
             envBlock = NativeStringArray(env);
-            int err = Libc.posix_spawn(out int pid, path, fileActions, attr, argvBlock, envBlock);
+            int err = Libc.posix_spawn(out int pid, execPath, fileActions, attr, argvBlock, envBlock);
             Libc.CheckSpawn(err, "posix_spawn", path);
             return pid;
         }

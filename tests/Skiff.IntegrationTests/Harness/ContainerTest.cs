@@ -10,8 +10,14 @@ public abstract class ContainerTest : IDisposable
     private readonly List<string> _ids = new();
 
     protected ContainerTest()
+        : this(new Runtime())
     {
-        Rt = new Runtime();
+    }
+
+    /// <summary>With a runner of the test's own (e.g. one executing a copy of the runtime binary).</summary>
+    protected ContainerTest(Runtime rt)
+    {
+        Rt = rt;
     }
 
     /// <summary>The runtime runner, with this test's own --root.</summary>

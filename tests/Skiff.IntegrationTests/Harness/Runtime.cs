@@ -24,6 +24,10 @@ public sealed class Runtime
     /// <summary>Extra environment for every runtime invocation of this runner (test knobs such as SKIFF_CGROUP_V2_ROOT).</summary>
     public Dictionary<string, string> Env { get; } = new();
 
+    /// <summary>The runtime binary this runner executes: <see cref="RepoPaths.RuntimePath"/> unless a test runs a copy
+    /// (an attack that may overwrite the binary must never hit the build).</summary>
+    public string Binary { get; init; } = RepoPaths.RuntimePath;
+
     /// <summary>The --root state directory of this runner.</summary>
     public string Root { get; }
 
@@ -59,7 +63,7 @@ public sealed class Runtime
         psi.ArgumentList.Add(inPath);
         psi.ArgumentList.Add(outPath);
         psi.ArgumentList.Add(errPath);
-        psi.ArgumentList.Add(RepoPaths.RuntimePath);
+        psi.ArgumentList.Add(Binary);
         if (withRoot)
         {
             psi.ArgumentList.Add("--root");

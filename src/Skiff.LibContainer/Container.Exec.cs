@@ -25,10 +25,7 @@ public sealed partial class Container
         Configs.Validate.ProcessAttributes(process);
         var affinity = Configs.Validate.ExecCpuAffinity(process.ExecCpuAffinity);
         var subCgroups = ExecOptions.ParseSubCgroups(o.SubCgroups);
-        if (process.Terminal && o.ConsoleSocket is null && o.Detach)
-            throw new ContainerException("cannot allocate tty if skiff will detach without setting console socket");
-        if ((!process.Terminal || !o.Detach) && o.ConsoleSocket is not null)
-            throw new ContainerException("cannot use console socket if skiff will not detach or allocate tty");
+        CheckTerminal(o.Detach, process.Terminal, o.ConsoleSocket);
         for (int fd = 3; fd < 3 + o.PreserveFds; fd++)
         {
             if (Libc.TryStat($"/proc/self/fd/{fd}") is null)
@@ -85,27 +82,7 @@ public sealed partial class Container
         if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, p.Pid);
         if (o.PidFile is not null) WritePidFile(o.PidFile, p.Pid);
         if (o.Detach) return 0;
-        using var forward = new SignalForwarder(p.Pid);
-        TtyRelay? tty = null;
-        try
-        {
-            if (ourEnd is not null)
-            {
-                using (ourEnd)
-                {
-                    tty = new TtyRelay(ConsoleSocket.ReceiveFd(ourEnd, out _));
-                }
-                forward.OnResize = tty.Resize;
-                tty.Start();
-            }
-            int status = Libc.WaitExit(p.Pid);
-            tty?.Finish();
-            return status;
-        }
-        finally
-        {
-            tty?.Dispose();
-        }
+        return ForegroundRunner.Run(p.Pid, ourEnd, subreaper: false);
     }
 
     /// <summary>

@@ -76,15 +76,7 @@ public sealed partial class Container
     public State OciState()
     {
         var status = Status;
-        return new State
-        {
-            OciVersion = _state.Config.OciVersion,
-            Id = Id,
-            Status = status.Text(),
-            Pid = status == ContainerStatus.Stopped ? 0 : InitPid,
-            Bundle = Bundle,
-            Annotations = _state.Config.Annotations,
-        };
+        return States.Of(_state.Config, Id, status.Text(), status == ContainerStatus.Stopped ? 0 : InitPid, Bundle);
     }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>

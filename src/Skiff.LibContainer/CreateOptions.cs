@@ -24,4 +24,6 @@ public sealed class CreateOptions
     public bool RootlessCgroups { get; set; }
     /// <summary>run only: do not delete the container after it exits.</summary>
     public bool Keep { get; set; }
+    /// <summary>run only (--no-subreaper): do not become the subreaper of the container's reparented processes.</summary>
+    public bool NoSubreaper { get; set; }
 }

@@ -83,6 +83,21 @@ public static unsafe partial class Libc
         }
     }
 
+    /// <summary>
+    /// As a subreaper (`run` in the foreground): reaps every child, reparented orphans included, until
+    /// <paramref name="pid"/> exits; its exit code or 128+signal.
+    /// </summary>
+    public static int ReapUntilExit(int pid)
+    {
+        while (true)
+        {
+            int rc = waitpid(-1, out int status, 0);
+            if (rc == pid) return ExitCode(status);
+            if (rc > 0) continue;
+            if (Check.LastErrno != Errno.EINTR) Check.Throw("waitpid", Check.LastErrno, pid.ToString());
+        }
+    }
+
     /// <summary>Reaps <paramref name="pid"/> if it has exited; null while it runs.</summary>
     public static int? TryWaitExit(int pid)
     {

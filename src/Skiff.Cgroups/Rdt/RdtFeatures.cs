@@ -1,3 +1,5 @@
+using Skiff.Linux;
+
 namespace Skiff.Cgroups.Rdt;
 
 /// <summary>
@@ -41,21 +43,6 @@ public sealed record RdtFeatures(bool RootExists, bool Cat, bool Mba, bool Monit
     }
 
     /// <summary>The mount point of the first resctrl filesystem in a mountinfo file, or null.</summary>
-    public static string? FindMountpoint(string mountinfoPath = "/proc/self/mountinfo")
-    {
-        foreach (string line in File.ReadLines(mountinfoPath))
-        {
-            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            int sep = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (sep < 0) continue;
-            string[] tail = line[(sep + 3)..].Split(' ');
-            if (tail.Length == 0 || tail[0] != "resctrl") continue;
-            string[] head = line[..sep].Split(' ');
-            if (head.Length >= 5) return Unescape(head[4]);
-        }
-        return null;
-    }
-
-    private static string Unescape(string s) =>
-        s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
+    public static string? FindMountpoint(string mountinfoPath = "/proc/self/mountinfo") =>
+        MountInfoEntry.Read(mountinfoPath).FirstOrDefault(m => m.FsType == "resctrl")?.MountPoint;
 }

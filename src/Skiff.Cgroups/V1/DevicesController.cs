@@ -1,3 +1,4 @@
+using Skiff.Cgroups.Devices;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.Cgroups.V1;
@@ -14,13 +15,12 @@ internal sealed class DevicesController : Controller
     public override void Set(CgroupFs fs, string? dir, LinuxResources r)
     {
         if (r.Devices is null) return;
-        var rules = r.Devices.Select(DeviceRule.FromSpec).ToList();
-        DeviceEmulator target = DeviceEmulator.Build(rules);
+        DeviceEmulator target = DeviceEmulator.FromRules(DeviceRule.FromSpec(r.Devices));
         string? list = dir is null ? null : fs.TryRead(dir, "devices.list");
         // A fresh cgroup (or a fake one without devices.list) allows everything.
         DeviceEmulator current = list is null ? DeviceEmulator.FromList("a *:* rwm") : DeviceEmulator.FromList(list);
         foreach (DeviceRule rule in current.Transition(target))
-            fs.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", rule.CgroupString);
+            fs.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", rule.CgroupString());
 
         if (fs.Fake || dir is null) return;
         // Safety net: the kernel's view must now be the target (exactly for a whitelist, by mode otherwise).

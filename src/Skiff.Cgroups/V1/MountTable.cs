@@ -1,4 +1,4 @@
-using System.Text;
+using Skiff.Linux;
 
 namespace Skiff.Cgroups.V1;
 
@@ -15,23 +15,18 @@ internal static class MountTable
         var result = new List<CgroupMount>();
         var seen = new HashSet<string>();
         bool unifiedSeen = false;
-        foreach (string line in text.Split('\n'))
+        foreach (MountInfoEntry m in MountInfoEntry.Parse(text))
         {
-            if (line.Length == 0) continue;
-            string[] f = line.Split(' ');
-            int sep = Array.IndexOf(f, "-", 6);
-            if (f.Length < 7 || sep < 0 || sep + 3 >= f.Length) continue;
-            string fstype = f[sep + 1];
-            if (fstype == "cgroup2")
+            if (m.FsType == "cgroup2")
             {
                 if (unifiedSeen) continue;
                 unifiedSeen = true;
-                result.Add(new CgroupMount(Unescape(f[4]), Unescape(f[3]), [], IsUnified: true));
+                result.Add(new CgroupMount(m.MountPoint, m.Root, [], IsUnified: true));
                 continue;
             }
-            if (fstype != "cgroup") continue;
+            if (m.FsType != "cgroup") continue;
             var subs = new List<string>();
-            foreach (string opt in f[sep + 3].Split(','))
+            foreach (string opt in m.SuperOptions.Split(','))
             {
                 if (opt is "rw" or "ro" || opt.Length == 0) continue;
                 bool isSubsystem = own is null ? !opt.Contains('=') || opt.StartsWith("name=", StringComparison.Ordinal)
@@ -40,7 +35,7 @@ internal static class MountTable
             }
             if (subs.Count == 0) continue;
             foreach (string s in subs) seen.Add(s);
-            result.Add(new CgroupMount(Unescape(f[4]), Unescape(f[3]), subs, IsUnified: false));
+            result.Add(new CgroupMount(m.MountPoint, m.Root, subs, IsUnified: false));
         }
         return result;
     }
@@ -68,29 +63,5 @@ internal static class MountTable
             foreach (string c in controllers.Split(',')) map[c] = path;
         }
         return map;
-    }
-
-    /// <summary>Undoes mountinfo's octal escapes (\040 for a space, \011, \012, \134).</summary>
-    internal static string Unescape(string s)
-    {
-        if (!s.Contains('\\')) return s;
-        var sb = new StringBuilder(s.Length);
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (s[i] == '\\' && IsOctal(s, i + 1))
-            {
-                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else sb.Append(s[i]);
-        }
-        return sb.ToString();
-    }
-
-    private static bool IsOctal(string s, int at)
-    {
-        if (at + 3 > s.Length) return false;
-        for (int i = at; i < at + 3; i++) if (s[i] < '0' || s[i] > '7') return false;
-        return true;
     }
 }

@@ -39,7 +39,7 @@ internal static class Launcher
         if (string.IsNullOrEmpty(consoleSocket)) consoleSocket = null;
         else consoleSocket = Path.GetFullPath(consoleSocket, bundle);
         bool detach = !run || inv.Args.Bool("detach");
-        CheckTerminal(detach, spec.Process!.Terminal, consoleSocket);
+        Container.CheckTerminal(detach, spec.Process!.Terminal, consoleSocket);
 
         return new CreateOptions
         {
@@ -55,16 +55,8 @@ internal static class Launcher
             RootlessCgroups = Rootless.UseRootlessCgroupManager(inv.Global),
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
+            NoSubreaper = run && inv.Args.Bool("no-subreaper"),
             Spec = spec,
         };
-    }
-
-    /// <summary>runc's runner.checkTerminal.</summary>
-    public static void CheckTerminal(bool detach, bool terminal, string? consoleSocket)
-    {
-        if (detach && terminal && consoleSocket is null)
-            throw new ContainerException($"cannot allocate tty if {App.Name} will detach without setting console socket");
-        if ((!detach || !terminal) && consoleSocket is not null)
-            throw new ContainerException($"cannot use console socket if {App.Name} will not detach or allocate tty");
     }
 }

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Collections;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
@@ -25,7 +22,7 @@ public static class HookRunner
     public static void Run(string kind, IReadOnlyList<Hook>? hooks, State state)
     {
         if (hooks is null || hooks.Count == 0) return;
-        byte[] json = StateJson(state);
+        byte[] json = States.ToJson(state);
         for (int i = 0; i < hooks.Count; i++)
         {
             try
@@ -100,29 +97,6 @@ public static class HookRunner
     /// <summary>Go's syscall.Signal.String() on Linux.</summary>
     public static string SignalText(int sig) =>
         sig > 0 && sig < s_signalText.Length ? s_signalText[sig] : "signal " + sig.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The state as Go's json.Marshal(specs.State) writes it: compact, pid omitted when 0.</summary>
-    public static byte[] StateJson(State state)
-    {
-        var buf = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buf, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("ociVersion", state.OciVersion);
-            w.WriteString("id", state.Id);
-            w.WriteString("status", state.Status);
-            if (state.Pid != 0) w.WriteNumber("pid", state.Pid);
-            w.WriteString("bundle", state.Bundle);
-            if (state.Annotations is { Count: > 0 })
-            {
-                w.WriteStartObject("annotations");
-                foreach (var kv in state.Annotations.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
-        }
-        return buf.WrittenSpan.ToArray();
-    }
 
     private static List<string> CurrentEnvironment()
     {

@@ -58,16 +58,12 @@ internal static class Labels
     {
         try
         {
-            foreach (string line in File.ReadLines(procRoot + "/self/mountinfo"))
-            {
-                int sep = line.IndexOf(" - ", StringComparison.Ordinal);
-                if (sep >= 0 && line.AsSpan(sep + 3).StartsWith("selinuxfs ", StringComparison.Ordinal)) return true;
-            }
+            return MountInfoEntry.Read(procRoot + "/self/mountinfo").Exists(m => m.FsType == "selinuxfs");
         }
         catch (IOException)
         {
+            return false;
         }
-        return false;
     }
 
     /// <summary>

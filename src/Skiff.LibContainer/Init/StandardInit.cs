@@ -77,15 +77,8 @@ internal static class StandardInit
         GC.KeepAlive(fifo);
     }
 
-    private static State State(InitConfig cfg, string status) => new()
-    {
-        OciVersion = cfg.Spec.OciVersion,
-        Id = cfg.ContainerId,
-        Status = status,
-        Pid = Libc.getpid(),
-        Bundle = cfg.Bundle,
-        Annotations = cfg.Spec.Annotations,
-    };
+    private static State State(InitConfig cfg, string status) =>
+        States.Of(cfg.Spec, cfg.ContainerId, status, Libc.getpid(), cfg.Bundle);
 
     /// <summary>Blocks in open(O_WRONLY) on the exec fifo until `start` opens it for reading, then writes one byte.</summary>
     private static SafeFd WaitForStart(int fifoFd)

@@ -316,15 +316,7 @@ internal abstract class ParentProcess
         }
     }
 
-    internal State OciState(string status) => new()
-    {
-        OciVersion = _config.Spec.OciVersion,
-        Id = _config.ContainerId,
-        Status = status,
-        Pid = Pid,
-        Bundle = _config.Bundle,
-        Annotations = _config.Spec.Annotations,
-    };
+    internal State OciState(string status) => States.Of(_config.Spec, _config.ContainerId, status, Pid, _config.Bundle);
 
     /// <summary>SIGKILL and reap our own children (stage 0/1/2 are all children of this process).</summary>
     private static void KillAndReap(int a, int b)

@@ -20,7 +20,7 @@ internal static class SeccompAgentProtocol
     public static byte[] ContainerProcessState(string ociVersion, string[] fds, int pid, string? metadata, State state)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, States.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("ociVersion", ociVersion);
@@ -30,20 +30,7 @@ internal static class SeccompAgentProtocol
             w.WriteNumber("pid", pid);
             if (!string.IsNullOrEmpty(metadata)) w.WriteString("metadata", metadata);
             w.WritePropertyName("state");
-            w.WriteStartObject();
-            w.WriteString("ociVersion", state.OciVersion);
-            w.WriteString("id", state.Id);
-            w.WriteString("status", state.Status);
-            if (state.Pid != 0) w.WriteNumber("pid", state.Pid);
-            w.WriteString("bundle", state.Bundle);
-            if (state.Annotations is { Count: > 0 })
-            {
-                w.WriteStartObject("annotations");
-                foreach (KeyValuePair<string, string> kv in state.Annotations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    w.WriteString(kv.Key, kv.Value);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
+            States.Write(w, state);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();

@@ -26,6 +26,35 @@ public sealed class RunTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    // A process orphaned inside the container (no pid namespace) is reparented to its nearest subreaper: `run`
+    // itself (the container's init is run's child, so init's $PPID is run), or with --no-subreaper someone above
+    // run. The $( ... ) subshell has exited and been reaped when it returns, so the reparenting has happened.
+    private const string OrphanParent =
+        "o=$(sleep 100 >/dev/null 2>&1 & echo $!); " +
+        "echo \"run=$PPID orphan=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$o/status)\"; kill $o";
+
+    [Fact]
+    public void RunIsTheSubreaperOfTheContainersOrphans()
+    {
+        var b = ShellBundle(OrphanParent).RemoveNamespace("pid");
+        var id = NewId();
+        string[] f = Rt.Run(id, b).AssertSuccess().Stdout.Trim().Split(' ');
+        Assert.Equal(f[0]["run=".Length..], f[1]["orphan=".Length..]);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void NoSubreaperLeavesTheOrphansToTheHost()
+    {
+        var b = ShellBundle(OrphanParent).RemoveNamespace("pid");
+        var id = NewId();
+        string[] f = Rt.Run(id, b, "--no-subreaper").AssertSuccess().Stdout.Trim().Split(' ');
+        Assert.StartsWith("run=", f[0]);
+        Assert.Matches("^orphan=[0-9]+$", f[1]);
+        Assert.NotEqual(f[0]["run=".Length..], f[1]["orphan=".Length..]);
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void RunOfAProcessKilledBySigkillExits137()
     {

@@ -31,15 +31,6 @@ public sealed class HookRunnerTests : IDisposable
         ErrorText.Render(Assert.Throws<ContainerException>(() => HookRunner.Run(kind, hooks, s_state)));
 
     [Fact]
-    public void StateJson_IsGoMarshal()
-    {
-        Assert.Equal("""{"ociVersion":"1.2.0","id":"c1","status":"creating","pid":42,"bundle":"/b","annotations":{"k":"v"}}""",
-            Encoding.UTF8.GetString(HookRunner.StateJson(s_state)));
-        var noPid = new State { OciVersion = "1.2.0", Id = "c1", Status = "stopped", Bundle = "/b" };
-        Assert.Equal("""{"ociVersion":"1.2.0","id":"c1","status":"stopped","bundle":"/b"}""", Encoding.UTF8.GetString(HookRunner.StateJson(noPid)));
-    }
-
-    [Fact]
     public void Hook_GetsStateOnStdin_ArgsAndOnlyItsEnv()
     {
         string outFile = Path.Combine(_dir, "out");

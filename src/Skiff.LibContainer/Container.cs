@@ -151,10 +151,24 @@ public sealed partial class Container
     public void Signal(int signal, bool all)
     {
         var status = Status;
+        // runc 1.2: without a pid namespace of its own, killing init does not take its children along (only a
+        // namespace's init does that), so SIGKILL goes to the whole cgroup, even once init is gone.
+        if (signal == 9 && !Namespaces.IsNew(Config, "pid"))
+        {
+            var cg = Cgroup();
+            if (!cg.Exists() || (status == ContainerStatus.Stopped && cg.GetAllPids().Count == 0))
+            {
+                if (all) return;
+                throw new ContainerException(status == ContainerStatus.Stopped ? "container not running"
+                    : "unable to kill all processes: cgroup does not exist");
+            }
+            SignalAll(signal);
+            return;
+        }
         if (all)
         {
-            if (status == ContainerStatus.Stopped && Cgroup().GetAllPids().Count == 0)
-                throw new ContainerException("container not running");
+            // runc: with --all a container that is not running is no error (the processes are gone already)
+            if (status == ContainerStatus.Stopped && (!Cgroup().Exists() || Cgroup().GetAllPids().Count == 0)) return;
             SignalAll(signal);
             return;
         }

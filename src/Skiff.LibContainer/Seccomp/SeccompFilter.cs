@@ -100,6 +100,41 @@ internal static class SeccompFilter
             throw new ContainerException($"seccomp: config provided but seccomp not supported: {error}");
     }
 
+    /// <summary>
+    /// The flags of <see cref="SeccompNames.KnownFlags"/> this libseccomp and kernel can apply (runc's
+    /// SupportedFlags): the kernel is asked with seccomp(SECCOMP_SET_MODE_FILTER, flag, NULL), which fails with
+    /// EFAULT (the missing program) for a flag it knows and EINVAL for one it does not. LOG and SPEC_ALLOW also need
+    /// the libseccomp API level that sets them; WAIT_KILLABLE_RECV is loaded by skiff itself, so only the kernel
+    /// counts (probed together with NEW_LISTENER, which it requires). Empty when libseccomp is missing.
+    /// </summary>
+    public static List<string> SupportedFlags()
+    {
+        const uint Tsync = 1, LogFlag = 2, SpecAllow = 4, NewListener = 8, WaitKillableRecv = 32;
+        var result = new List<string>();
+        if (!Libseccomp.TryLoad(out _)) return result;
+        uint api = Libseccomp.ApiGet();
+        foreach (string flag in SeccompNames.KnownFlags())
+        {
+            bool ok = flag switch
+            {
+                FlagTsync => KernelKnows(Tsync),
+                FlagLog => api >= 3 && KernelKnows(LogFlag),
+                FlagSpecAllow => api >= 4 && KernelKnows(SpecAllow),
+                FlagWaitKillableRecv => KernelKnows(NewListener | WaitKillableRecv),
+                _ => false,
+            };
+            if (ok) result.Add(flag);
+        }
+        return result;
+    }
+
+    private static bool KernelKnows(uint flags)
+    {
+        const long SYS_seccomp = 317, SECCOMP_SET_MODE_FILTER = 1;
+        long rc = Libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, 0, 0, 0, 0);
+        return rc < 0 && Check.LastErrno == Errno.EFAULT;
+    }
+
     /// <summary>Converts and compiles the profile; null when seccomp is disabled. The caller disposes the program.</summary>
     public static SeccompProgram? Compile(LinuxSeccomp? seccomp)
     {

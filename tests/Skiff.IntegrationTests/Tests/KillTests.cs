@@ -108,6 +108,80 @@ public sealed class KillTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    private int[] WaitForProcs(int pid, int count)
+    {
+        var procsFile = Path.Combine(HostProc.CgroupDir(pid, "pids")!, "cgroup.procs");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        int[] procs;
+        while ((procs = File.ReadAllLines(procsFile).Select(int.Parse).ToArray()).Length < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "children never started");
+            Thread.Sleep(50);
+        }
+        return procs;
+    }
+
+    private static void AssertAllDie(IEnumerable<int> procs, string what)
+    {
+        foreach (var p in procs)
+        {
+            var gone = DateTime.UtcNow.AddSeconds(10);
+            while (HostProc.IsAlive(p) && DateTime.UtcNow < gone)
+            {
+                Thread.Sleep(50);
+            }
+            Assert.False(HostProc.IsAlive(p), $"process {p} survived {what}");
+        }
+    }
+
+    [FactUnlessRunc11("runc 1.1 signals only init without --all")]
+    public void KillKillInTheHostPidNamespaceKillsTheWholeCgroupEvenWithInitGone()
+    {
+        var b = ShellBundle("sleep 1000 & sleep 1000 & echo ready; wait").RemoveNamespace("pid");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        var init = Rt.State(id)["pid"]!.GetValue<int>();
+        var procs = WaitForProcs(init, 3);
+        // init dies alone: in the host's pid namespace its children live on, in the container's cgroup
+        HostProc.Kill(init, 9);
+        Rt.WaitForStatus(id, "stopped");
+        var children = procs.Where(p => p != init).ToArray();
+        Assert.All(children, p => Assert.True(HostProc.IsAlive(p), $"child {p} died with init"));
+        Rt.Kill(id, "KILL").AssertSuccess();
+        AssertAllDie(children, "kill KILL");
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [FactUnlessRunc11("runc 1.1 signals only init without --all")]
+    public void KillKillInTheHostPidNamespaceWithInitAliveKillsItsChildrenToo()
+    {
+        var b = ShellBundle("sleep 1000 & sleep 1000 & echo ready; wait").RemoveNamespace("pid");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        var procs = WaitForProcs(Rt.State(id)["pid"]!.GetValue<int>(), 3);
+        Rt.Kill(id, "KILL").AssertSuccess();
+        AssertAllDie(procs, "kill KILL");
+        Rt.WaitForStatus(id, "stopped");
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void KillAllOfAStoppedContainerSucceedsPlainKillDoesNot()
+    {
+        var b = NewBundle("true");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        Rt.WaitForStatus(id, "stopped");
+        Rt.Kill(id, "KILL", all: true).AssertSuccess();
+        Rt.Kill(id, "TERM", all: true).AssertSuccess();
+        Rt.Kill(id, "TERM").AssertFailure("container not running");
+        Assert.Equal("stopped", Rt.Status(id));
+        Rt.Delete(id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void KillWithAnUnknownSignalFails()
     {

@@ -10,7 +10,7 @@ namespace Skiff.IntegrationTests.Tests;
 /// </summary>
 public sealed class DeleteScopeTests : ContainerTest
 {
-    [Fact]
+    [FactUnlessRunc11("its delete drops the state when the busy cgroup cannot be removed, leaking the cgroup")]
     public void DeleteDoesNotKillAForeignProcessInTheCgroup()
     {
         var b = NewBundle("sleep", "100");

@@ -155,12 +155,12 @@ public sealed class ExecOptions
         }
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize(json, SpecJsonContext.Default.Process)
+            return Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode(json, SpecJsonContext.Default.Process, "specs.Process")
                 ?? throw new ContainerException("process property must not be empty");
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Skiff.RuntimeSpec.GoJson.GoJsonException ex)
         {
-            throw new ContainerException($"parsing {file}: {ex.Message}");
+            throw new ContainerException(ex.Message);
         }
     }
 

@@ -6,8 +6,6 @@ namespace Skiff.RuntimeSpec;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
-    AllowTrailingCommas = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(Spec))]
 [JsonSerializable(typeof(State))]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
+using Skiff.RuntimeSpec.GoJson;
 
 namespace Skiff.LibContainer.Configs;
 
@@ -33,19 +34,16 @@ public static class SpecLoader
         return spec;
     }
 
-    /// <summary>Parses config.json bytes (no validation).</summary>
+    /// <summary>Parses config.json bytes (no validation) as runc's json.Decoder does (see <see cref="GoJsonDecoder"/>):
+    /// Go's syntax and type errors ("unexpected EOF", "EOF" for an empty file, "json: cannot unmarshal ...").</summary>
     public static Spec Parse(ReadOnlySpan<byte> data)
     {
-        bool blank = true;
-        foreach (byte b in data)
-            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')) { blank = false; break; }
-        if (blank) throw new ContainerException("EOF");
         try
         {
             // JSON "null" decodes to an empty spec in Go (the process check then reports it).
-            return JsonSerializer.Deserialize(data, SpecJsonContext.Default.Spec) ?? new Spec();
+            return GoJsonDecoder.Decode(data, SpecJsonContext.Default.Spec, "specs.Spec") ?? new Spec();
         }
-        catch (JsonException ex)
+        catch (GoJsonException ex)
         {
             throw new ContainerException(ex.Message);
         }

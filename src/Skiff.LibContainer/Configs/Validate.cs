@@ -225,8 +225,8 @@ public static class Validate
     /// <summary>The rootfs must exist and be an absolute, symlink-free path ("invalid rootfs: ...").</summary>
     public static void Rootfs(string rootfs)
     {
-        if (!File.Exists(rootfs) && !Directory.Exists(rootfs))
-            throw new ContainerException("invalid rootfs", new SyscallException("stat", Errno.ENOENT, rootfs));
+        if (Libc.StatMode(Libc.AT_FDCWD, rootfs, 0, out _) != 0)
+            throw new ContainerException("invalid rootfs", new SyscallException("stat", Check.LastErrno, rootfs));
         string? real;
         try { real = EvalSymlinks(DefaultSpec.CleanPath(Path.GetFullPath(rootfs)), 0); }
         catch (IOException ex) { throw new ContainerException("invalid rootfs", ex); }

@@ -66,7 +66,7 @@ public sealed partial class Container
         if (cg.GetAllPids().Count > 0) SignalAll(9);
         cg.Destroy();
         if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
-            IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath).Destroy();
+            IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath, _state.IntelRdtCreated).Destroy();
         Directory.Delete(StateDir, recursive: true);
         if (Config.Hooks?.Poststop is { Count: > 0 } hooks)
         {

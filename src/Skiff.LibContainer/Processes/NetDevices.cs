@@ -6,8 +6,8 @@ namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// linux.netDevices (runtime-spec 1.3, runc 1.4's devChangeNetNamespace), done by the parent once init is in its
-/// new network namespace and before the container's process runs: each named host link is set down, its addresses
-/// read, then moved and renamed in one RTM_NEWLINK; in the container's namespace its permanent global addresses
+/// new network namespace and before the container's process runs: each named host link's addresses are read, the
+/// link set down, then moved and renamed in one RTM_NEWLINK; in the container's namespace its permanent global addresses
 /// are added again (the kernel drops them on the move) and it is set up. All over rtnetlink, no `ip`.
 /// Nothing is moved back: a physical link returns to the host when the namespace dies, a virtual one is destroyed
 /// with it (the spec's namespace lifecycle).
@@ -43,13 +43,15 @@ internal static class NetDevices
         try { index = host.LinkIndex(name); }
         catch (SyscallException ex) { throw new ContainerException($"link not found for interface {name} on runtime namespace", ex); }
 
-        // down first, so nothing on the host uses it while it changes namespace and name
-        try { host.SetLinkUp(index, up: false, name); }
-        catch (SyscallException ex) { throw new ContainerException("fail to set link down", ex); }
-
+        // the addresses before the link goes down: setting an up link down drops its IPv6 addresses (unless
+        // keep_addr_on_down), which runc's order (down, then list) loses
         List<IfAddress> addresses;
         try { addresses = host.Addresses(index, name); }
         catch (SyscallException ex) { throw new ContainerException("fail to get ip addresses", ex); }
+
+        // down, so nothing on the host uses it while it changes namespace and name
+        try { host.SetLinkUp(index, up: false, name); }
+        catch (SyscallException ex) { throw new ContainerException("fail to set link down", ex); }
 
         try { host.MoveLink(index, newName, netns, name); }
         catch (SyscallException ex) { throw new ContainerException($"fail to move network device {name} to network namespace {nsPath}", ex); }

@@ -99,6 +99,7 @@ public sealed partial class Container
             state.InitPid = pid;
             state.InitStart = start;
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.IntelRdtCreated = rdt?.Created ?? false;
             foreach (var ns in spec.Linux?.Namespaces ?? [])
             {
                 if (Namespaces.Info(ns.Type) is { } info)

@@ -118,7 +118,7 @@ public sealed partial class Container
         if (!Namespaces.IsNew(Config, "pid") && cg.GetAllPids().Count > 0) SignalAll(9);
         cg.Destroy();
         if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
-            IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath).Destroy();
+            IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath, _state.IntelRdtCreated).Destroy();
         RemoveStateDir(StateDir);
         if (Config.Hooks?.Poststop is { Count: > 0 } hooks)
         {

@@ -21,6 +21,8 @@ public sealed class ContainerState
     [JsonPropertyName("systemd_cgroup")] public bool SystemdCgroup { get; set; }
     /// <summary>The container's Intel RDT (resctrl) group, when linux.intelRdt is set (runc's intel_rdt_path).</summary>
     [JsonPropertyName("intel_rdt_path")] public string? IntelRdtPath { get; set; }
+    /// <summary>Whether create made the RDT group directory (runc 1.5 removes only such a group at delete).</summary>
+    [JsonPropertyName("intel_rdt_created")] public bool IntelRdtCreated { get; set; }
     [JsonPropertyName("rootless")] public bool Rootless { get; set; }
     /// <summary>
     /// True from the moment `create` has its state directory until init reported ready: the record then lists what

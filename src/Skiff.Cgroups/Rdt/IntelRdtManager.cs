@@ -7,7 +7,9 @@ namespace Skiff.Cgroups.Rdt;
 /// Intel RDT through the resctrl filesystem (runc's libcontainer/intelrdt): the container's CLOS group is
 /// ROOT/&lt;closID or container id&gt;; its schemata file gets l3CacheSchema, memBwSchema and schemata lines; the init
 /// and exec'd processes go into its tasks file; with enableMonitoring, also into ROOT/&lt;group&gt;/mon_groups/&lt;id&gt;.
-/// Destroy removes the group only when skiff named it (no closID): a named CLOS is shared and managed elsewhere.
+/// closID "/" is the root (default) group itself (runc 1.4). Destroy removes the group only when skiff named it
+/// (no closID) and created it (runc 1.5: a directory that was already there is left alone); otherwise only the
+/// monitoring group: a named CLOS is shared and managed elsewhere.
 /// </summary>
 public sealed class IntelRdtManager
 {
@@ -35,8 +37,20 @@ public sealed class IntelRdtManager
         _id = containerId;
         Root = root;
         string clos = string.IsNullOrEmpty(config.ClosId) ? containerId : config.ClosId;
-        GroupPath = Path.Combine(root, clos);
+        GroupPath = clos == "/" ? root : Path.Combine(root, clos);
     }
+
+    private IntelRdtManager(LinuxIntelRdt config, string containerId, string root, string groupPath, bool created)
+    {
+        _config = config;
+        _id = containerId;
+        Root = root;
+        GroupPath = groupPath;
+        Created = created;
+    }
+
+    /// <summary>Whether <see cref="Apply"/> made the group directory (it did not exist before).</summary>
+    public bool Created { get; private set; }
 
     public string Root { get; }
 
@@ -56,7 +70,8 @@ public sealed class IntelRdtManager
         if (!features.Cat && !features.Mba)
             throw new IntelRdtException("intelRdt is specified in config, but Intel RDT is not supported or enabled");
         string clos = config.ClosId ?? "";
-        if (clos is "." or ".." || clos.Contains('/'))
+        // "/" alone is the root group; any other slash would leave the resctrl tree or nest groups
+        if (clos is "." or ".." || (clos.Length > 1 && clos.Contains('/')))
             throw new IntelRdtException($"invalid intelRdt.ClosID \"{clos}\"");
         if (!features.Cat && !string.IsNullOrEmpty(config.L3CacheSchema))
             throw new IntelRdtException("intelRdt.l3CacheSchema is specified in config, but Intel RDT/CAT is not enabled");
@@ -76,8 +91,13 @@ public sealed class IntelRdtManager
             // Nothing to write: the named CLOS must have been set up beforehand.
             throw new IntelRdtException("clos dir not accessible (must be pre-created when schemata, l3CacheSchema and memBwSchema are empty)",
                 new SyscallException("stat", Errno.ENOENT, GroupPath));
-        Mkdir(GroupPath);
-        if (MonitoringPath is { } mon) Mkdir(mon);
+        Created = Mkdir(GroupPath);
+        if (MonitoringPath is { } mon)
+        {
+            // resctrl makes mon_groups with every CTRL_MON group; a test tree needs it made
+            if (FakeTree) Directory.CreateDirectory(Path.GetDirectoryName(mon)!);
+            Mkdir(mon);
+        }
         if (pid != -1) AddTask(pid);
     }
 
@@ -101,11 +121,14 @@ public sealed class IntelRdtManager
     }
 
     /// <summary>
-    /// The manager for a container's config as saved in its state (the group path of state.json's intel_rdt_path):
-    /// what delete needs to remove the group.
+    /// The manager for a container's config as saved in its state (the group path of state.json's intel_rdt_path,
+    /// and whether create made that directory): what delete needs to remove what skiff created.
     /// </summary>
-    public static IntelRdtManager FromState(LinuxIntelRdt config, string containerId, string groupPath) =>
-        new(config, containerId, Path.GetDirectoryName(groupPath) ?? DefaultRoot);
+    public static IntelRdtManager FromState(LinuxIntelRdt config, string containerId, string groupPath, bool created)
+    {
+        string root = config.ClosId == "/" ? groupPath : Path.GetDirectoryName(groupPath) ?? DefaultRoot;
+        return new(config, containerId, root, groupPath, created);
+    }
 
     /// <summary>
     /// Puts an exec'd process into a running container's group (runc's setns: WriteIntelRdtTasks on the saved path,
@@ -114,7 +137,7 @@ public sealed class IntelRdtManager
     public static void AddTask(string groupPath, string containerId, int pid)
     {
         if (!Directory.Exists(groupPath)) return;
-        var m = new IntelRdtManager(new LinuxIntelRdt(), containerId, Path.GetDirectoryName(groupPath) ?? DefaultRoot);
+        var m = new IntelRdtManager(new LinuxIntelRdt(), containerId, Path.GetDirectoryName(groupPath) ?? DefaultRoot, groupPath, false);
         m.WriteTasks(groupPath, pid);
         string mon = Path.Combine(groupPath, "mon_groups", containerId);
         if (Directory.Exists(mon)) m.WriteTasks(mon, pid);
@@ -154,17 +177,17 @@ public sealed class IntelRdtManager
     /// </summary>
     public void Destroy()
     {
-        if (string.IsNullOrEmpty(_config.ClosId)) RemoveDir(GroupPath);
+        if (string.IsNullOrEmpty(_config.ClosId) && Created) RemoveDir(GroupPath);
         else if (MonitoringPath is { } mon) RemoveDir(mon);
     }
 
-    private void Mkdir(string path)
+    /// <summary>mkdir 0755; true when it made the directory, false when it was there already.</summary>
+    private bool Mkdir(string path)
     {
-        try { Directory.CreateDirectory(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw LastCmdError(new IntelRdtException($"mkdir {path}: {e.Message}", e));
-        }
+        Errno e = Check.Try(Libc.mkdir(path, 0x1ED /* 0755 */));
+        if (e == Errno.OK) return true;
+        if (e == Errno.EEXIST) return false;
+        throw LastCmdError(new IntelRdtException("unable to create resctrl group", new SyscallException("mkdir", e, path)));
     }
 
     private void WriteTasks(string dir, int pid)

@@ -63,11 +63,11 @@ public static class Validate
         }
     }
 
-    /// <summary>The kernel's dev_valid_name: 1..IFNAMSIZ(16) bytes, not "." or "..", no '/', ':' or whitespace.</summary>
+    /// <summary>The kernel's dev_valid_name: 1..15 bytes (IFNAMSIZ with its NUL), not "." or "..", no '/', ':' or whitespace.</summary>
     public static bool DevValidName(string name)
     {
         int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
-        if (bytes == 0 || bytes > 16) return false;
+        if (bytes == 0 || bytes >= 16) return false; // the kernel needs room for the NUL (runc lets 16 through to fail later)
         if (name is "." or "..") return false;
         return name.IndexOfAny(['/', ':', ' ']) < 0;
     }

@@ -9,7 +9,7 @@ namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// The parent side of starting a container's init (runc's initProcess.start): new namespaces as the spec asks,
-/// cgroup limits and prestart/createRuntime hooks on procHooks, state.json on procReady.
+/// netDevices moved in, cgroup limits and prestart/createRuntime hooks on procHooks, state.json on procReady.
 /// </summary>
 internal sealed class InitProcess : ParentProcess
 {
@@ -94,6 +94,18 @@ internal sealed class InitProcess : ParentProcess
 
     protected override void OnHooks()
     {
+        // runc moves them right after the bootstrap; here on the first message from init, still before its process
+        if (_config.Spec.Linux?.NetDevices is { Count: > 0 } devices)
+        {
+            try
+            {
+                NetDevices.Move(devices, Pid);
+            }
+            catch (Exception ex)
+            {
+                throw new ContainerException("error creating network interfaces", ex);
+            }
+        }
         try
         {
             _cgroup.Set(_config.Spec.Linux?.Resources);

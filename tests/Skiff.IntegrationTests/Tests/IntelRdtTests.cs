@@ -121,4 +121,90 @@ public sealed class IntelRdtTests : ContainerTest
         Rt.Run(id, b).AssertFailure("Intel RDT is not supported or enabled");
         AssertNothingLeaked(id, b);
     }
+
+    [SkiffFact]
+    public void SchemataLinesAreWrittenAfterTheL3AndMbSchemas()
+    {
+        // runtime-spec 1.3: schemata is written last, after l3CacheSchema and memBwSchema
+        var b = WithRdt(NewBundle("true"), new JsonObject
+        {
+            ["closID"] = "mixed",
+            ["l3CacheSchema"] = "L3:0=f0",
+            ["memBwSchema"] = "MB:0=50",
+            ["schemata"] = new JsonArray("L2:0=f;1=f", "MB:0=70"),
+        });
+        var id = NewId("rdt");
+        Rt.Run(id, b).AssertSuccess();
+        Assert.Equal("L3:0=f0\nMB:0=50\nL2:0=f;1=f\nMB:0=70\n", File.ReadAllText(Path.Combine(_root, "mixed", "schemata")));
+        // a named CLOS stays: it is shared, not the container's
+        Assert.True(Directory.Exists(Path.Combine(_root, "mixed")));
+        AssertNothingLeaked(id, b);
+    }
+
+    [SkiffFact]
+    public void ClosIdSlashIsTheRootGroupWithAMonitoringGroupUnderIt()
+    {
+        var b = WithRdt(NewBundle("sleep", "100"), new JsonObject { ["closID"] = "/", ["enableMonitoring"] = true });
+        var id = NewId("rdt");
+        Rt.CreateAndStart(id, b).AssertSuccess();
+        var pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal(_root, StatePath(id, "intel_rdt_path"));
+        Assert.Equal([pid], Tasks(_root));
+        var mon = Path.Combine(_root, "mon_groups", id);
+        Assert.Equal([pid], Tasks(mon));
+        Assert.Equal("L3:0=fffff\nMB:0=100\n", File.ReadAllText(Path.Combine(_root, "schemata"))); // untouched
+        Rt.Delete(id, force: true).AssertSuccess();
+        Assert.False(Directory.Exists(mon));
+        Assert.True(File.Exists(Path.Combine(_root, "schemata")));
+        Assert.True(Directory.Exists(Path.Combine(_root, "info")));
+        AssertNothingLeaked(id, b);
+    }
+
+    [SkiffFact]
+    public void AMonitoringGroupIsMadePerContainerInItsOwnGroup()
+    {
+        var b = WithRdt(NewBundle("sleep", "100"), new JsonObject { ["l3CacheSchema"] = "L3:0=f", ["enableMonitoring"] = true });
+        var id = NewId("rdt");
+        Rt.CreateAndStart(id, b).AssertSuccess();
+        var pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal([pid], Tasks(Path.Combine(_root, id, "mon_groups", id)));
+        Rt.Delete(id, force: true).AssertSuccess();
+        Assert.False(Directory.Exists(Path.Combine(_root, id)));
+        AssertNothingLeaked(id, b);
+    }
+
+    [SkiffFact]
+    public void AGroupNamedAfterTheContainerThatWasThereBeforeIsNotRemoved()
+    {
+        // runc 1.5: only a directory the runtime created is removed at delete
+        var id = NewId("rdt");
+        var group = Path.Combine(_root, id);
+        Directory.CreateDirectory(group);
+        File.WriteAllText(Path.Combine(group, "tasks"), "");
+        var b = WithRdt(NewBundle("sleep", "100"), new JsonObject { ["l3CacheSchema"] = "L3:0=f" });
+        Rt.CreateAndStart(id, b).AssertSuccess();
+        Assert.Single(Tasks(group));
+        Rt.Delete(id, force: true).AssertSuccess();
+        Assert.True(Directory.Exists(group));
+        AssertNothingLeaked(id, b);
+        // control: the same container without the pre-made directory gets it removed
+        var id2 = NewId("rdt");
+        var b2 = WithRdt(NewBundle("true"), new JsonObject { ["l3CacheSchema"] = "L3:0=f" });
+        Rt.Run(id2, b2).AssertSuccess();
+        Assert.False(Directory.Exists(Path.Combine(_root, id2)));
+        AssertNothingLeaked(id2, b2);
+    }
+
+    [SkiffFact]
+    public void BadClosIdsAreRefusedAndLeaveNothing()
+    {
+        foreach (string clos in new[] { ".", "..", "/a", "a/" })
+        {
+            var b = WithRdt(NewBundle("true"), new JsonObject { ["closID"] = clos, ["schemata"] = new JsonArray("L3:0=f") });
+            var id = NewId("rdt");
+            Rt.Run(id, b).AssertFailure($"invalid intelRdt.ClosID \"{clos}\"");
+            Assert.Equal(["info", "schemata", "tasks"], Directory.GetFileSystemEntries(_root).Select(p => Path.GetFileName(p)!).Order().ToArray());
+            AssertNothingLeaked(id, b);
+        }
+    }
 }

@@ -85,7 +85,7 @@ public class ManagerSetTests
         using var cg = new FakeCgroup();
         For(cg).Set(new LinuxResources { Cpu = new LinuxCpu { Quota = 50000, Period = 100000, Shares = 1024, Idle = 1 } });
         Assert.Equal("50000 100000", cg.Read("cpu.max"));
-        Assert.Equal("39", cg.Read("cpu.weight"));
+        Assert.Equal("100", cg.Read("cpu.weight")); // runc 1.4: the v1 default 1024 is the v2 default
         Assert.Equal("1", cg.Read("cpu.idle"));
     }
 

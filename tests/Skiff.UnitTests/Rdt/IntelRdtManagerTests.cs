@@ -40,8 +40,8 @@ public sealed class IntelRdtManagerTests : IDisposable
         var cfg = new LinuxIntelRdt { L3CacheSchema = "L3:0=f0", MemBwSchema = "MB:0=50" };
         var m = new IntelRdtManager(cfg, "ctr1", _root);
         Assert.Equal(Path.Combine(_root, "ctr1"), m.GroupPath);
-        Populate(m.GroupPath);
         m.Apply(4242);
+        Assert.True(m.Created);
         m.Set();
         // a test tree (not resctrl) keeps every pid written, one a line, as resctrl lists its tasks
         Assert.Equal("4242\n", File.ReadAllText(Path.Combine(m.GroupPath, "tasks")));
@@ -151,6 +151,8 @@ public sealed class IntelRdtManagerTests : IDisposable
     [InlineData(false, false, false, "{\"l3CacheSchema\":\"L3:0=f\"}", "intelRdt is specified in config, but Intel RDT is not supported or enabled")]
     [InlineData(true, true, true, "{\"closID\":\"..\"}", "invalid intelRdt.ClosID \"..\"")]
     [InlineData(true, true, true, "{\"closID\":\"a/b\"}", "invalid intelRdt.ClosID \"a/b\"")]
+    [InlineData(true, true, true, "{\"closID\":\"/a\"}", "invalid intelRdt.ClosID \"/a\"")]
+    [InlineData(true, true, true, "{\"closID\":\".\"}", "invalid intelRdt.ClosID \".\"")]
     [InlineData(false, true, true, "{\"l3CacheSchema\":\"L3:0=f\"}", "intelRdt.l3CacheSchema is specified in config, but Intel RDT/CAT is not enabled")]
     [InlineData(true, false, true, "{\"memBwSchema\":\"MB:0=20\"}", "intelRdt.memBwSchema is specified in config, but Intel RDT/MBA is not enabled")]
     [InlineData(true, true, false, "{\"enableMonitoring\":true}", "intelRdt.enableMonitoring is specified in config, but Intel RDT monitoring is not enabled")]
@@ -200,8 +202,41 @@ public sealed class IntelRdtManagerTests : IDisposable
         IntelRdtManager.AddTask(m.GroupPath, "ex", 11);
         Assert.Equal([10, 11], m.GetTasks());
         Assert.Equal("10\n11\n", File.ReadAllText(Path.Combine(m.MonitoringPath!, "tasks")));
-        IntelRdtManager.FromState(cfg, "ex", m.GroupPath).Destroy();
+        IntelRdtManager.FromState(cfg, "ex", m.GroupPath, m.Created).Destroy();
         Assert.False(Directory.Exists(m.GroupPath));
+    }
+
+    [Fact]
+    public void AGroupThatWasThereBeforeIsNotRemoved()
+    {
+        // runc 1.5 (#5155): only a directory the runtime created is removed, even when named after the container
+        var m = new IntelRdtManager(new LinuxIntelRdt { L3CacheSchema = "L3:0=f0" }, "pre", _root);
+        Populate(m.GroupPath);
+        m.Apply(7);
+        Assert.False(m.Created);
+        m.Destroy();
+        Assert.True(Directory.Exists(m.GroupPath));
+        IntelRdtManager.FromState(new LinuxIntelRdt(), "pre", m.GroupPath, created: false).Destroy();
+        Assert.True(Directory.Exists(m.GroupPath));
+    }
+
+    [Fact]
+    public void ClosIdSlashIsTheRootGroup()
+    {
+        // runc 1.4 (#4854): "/" assigns the container to the default CLOS; its monitoring group sits in the root's
+        // mon_groups, and destroy removes only that
+        var cfg = new LinuxIntelRdt { ClosId = "/", EnableMonitoring = true };
+        IntelRdtManager.Validate(cfg, new RdtFeatures(true, true, true, true));
+        var m = new IntelRdtManager(cfg, "rootc", _root);
+        Assert.Equal(_root, m.GroupPath);
+        Assert.Equal(Path.Combine(_root, "mon_groups", "rootc"), m.MonitoringPath);
+        m.Apply(55);
+        Assert.False(m.Created);
+        Assert.Equal("1\n55\n", File.ReadAllText(Path.Combine(_root, "tasks")));
+        Assert.Equal("55\n", File.ReadAllText(Path.Combine(_root, "mon_groups", "rootc", "tasks")));
+        IntelRdtManager.FromState(cfg, "rootc", m.GroupPath, m.Created).Destroy();
+        Assert.False(Directory.Exists(Path.Combine(_root, "mon_groups", "rootc")));
+        Assert.True(File.Exists(Path.Combine(_root, "schemata")));
     }
 
     [Fact]

@@ -88,6 +88,7 @@ public sealed partial class Container
             state.InitPid = pid;
             state.InitStart = start;
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.ExternalDescriptors = Criu.CriuCommon.StdioOf(pid);
             foreach (var ns in spec.Linux?.Namespaces ?? [])
             {
                 if (Namespaces.Info(ns.Type) is { } info)

@@ -22,5 +22,8 @@ public sealed class ContainerState
     /// <summary>The container's Intel RDT (resctrl) group, when linux.intelRdt is set (runc's intel_rdt_path).</summary>
     [JsonPropertyName("intel_rdt_path")] public string? IntelRdtPath { get; set; }
     [JsonPropertyName("rootless")] public bool Rootless { get; set; }
+    /// <summary>Init's fds 0..2 as /proc showed them at start ("pipe:[123]"...): checkpoint writes them to
+    /// descriptors.json so restore can hand the new stdio in their place (runc's external_descriptors).</summary>
+    [JsonPropertyName("external_descriptors")] public List<string>? ExternalDescriptors { get; set; }
     [JsonPropertyName("config")] public Spec Config { get; set; } = new();
 }

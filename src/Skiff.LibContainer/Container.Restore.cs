@@ -178,6 +178,7 @@ public sealed partial class Container
         var swrk = new CriuSwrk
         {
             ExtraFiles = extraFiles,
+            InheritStdio = true,
             OnStarted = criuPid =>
             {
                 cgroup.Apply(criuPid);

@@ -49,8 +49,9 @@ internal sealed class CriuSwrk
     /// <summary>Handles one NOTIFY (its script, pid, and the fds that came with it, which the handler owns).</summary>
     public Action<criu_notify, SafeFd[]>? OnNotify { get; init; }
 
-    /// <summary>fds 0..2 of criu (the restored process inherits them); null means this process's own.</summary>
-    public int[]? Stdio { get; init; }
+    /// <summary>Restore: criu gets this process's fds 0..2, which the restored process inherits. Otherwise criu's
+    /// stdio is /dev/null (as exec.Cmd without stdio in runc).</summary>
+    public bool InheritStdio { get; init; }
 
     /// <summary>fds passed to criu from fd 4 on (external namespaces for inherit_fd).</summary>
     public IReadOnlyList<SafeFd> ExtraFiles { get; init; } = [];
@@ -64,8 +65,9 @@ internal sealed class CriuSwrk
         using (client)
         {
             using (server)
+            using (SafeFd? devNull = InheritStdio ? null : Libc.Open("/dev/null", Libc.O_RDWR))
             {
-                int[] stdio = Stdio ?? [0, 1, 2];
+                int[] stdio = devNull is null ? [0, 1, 2] : [devNull.Fd, devNull.Fd, devNull.Fd];
                 var fdMap = new List<int> { stdio[0], stdio[1], stdio[2], server.Fd };
                 foreach (var f in ExtraFiles) fdMap.Add(f.Fd);
                 pid = Spawner.Spawn(criu, ["criu", "swrk", "3"], EnvironmentList(), fdMap);

@@ -104,7 +104,7 @@ public sealed class CheckpointTests : ContainerTest
         if (!CriuFeature("mem_dirty_track"))
         {
             // this kernel has no soft-dirty tracking: a pre-dump cannot work, and says so
-            Rt.Exec("checkpoint", "--pre-dump", "--image-path", parent, id).AssertFailure("criu is missing features: [MemTrack]");
+            Rt.Exec("checkpoint", "--pre-dump", "--image-path", parent, id).AssertFailure("missing features");
             Assert.Equal("running", Rt.Status(id));
             Assert.Equal(pid, Pid(id));
             int n = run.NextNumber();
@@ -133,6 +133,61 @@ public sealed class CheckpointTests : ContainerTest
         Assert.InRange(restore.NextNumber(), last + 1, last + 100);
         Rt.Delete(id, force: true).AssertSuccess();
         AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void AForegroundRestoreWaitsForTheProcessAndDeletesTheContainer()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        run.WaitForNumberAtLeast(3);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        int last = run.LastNumber();
+        WaitGone(oldPid);
+
+        var restore = Piped("restore", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.InRange(restore.NextNumber(), last + 1, last + 100);
+        Assert.Equal("running", Rt.Status(id));
+        int pid = Pid(id);
+        Rt.Kill(id, "KILL").AssertSuccess();
+        // restore returns the container's exit status and removes the container, as run does
+        Assert.Equal(137, restore.WaitExit());
+        Assert.False(HostProc.IsAlive(pid));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void PrestartAndCreateRuntimeHooksRunOnRestoreWithTheRestoredPid()
+    {
+        var log = Path.Combine(RepoPaths.TempRoot, "criu-hooks-" + Guid.NewGuid().ToString("N")[..8]);
+        var b = ShellBundle("exec </dev/null >/dev/null 2>&1; sleep 1000")
+            .AddHook("prestart", "/bin/sh", ["sh", "-c", $"(echo prestart; cat; echo) >> {log}"])
+            .AddHook("createRuntime", "/bin/sh", ["sh", "-c", $"(echo createRuntime; cat; echo) >> {log}"]);
+        var id = NewId();
+        Rt.Exec("run", "-d", "-b", b.Save().Dir, id).AssertSuccess();
+        int oldPid = Pid(id);
+        Rt.Exec("checkpoint", "--image-path", ImageDir("img"), id).AssertSuccess();
+        WaitGone(oldPid);
+        File.Delete(log);
+
+        Rt.Exec("restore", "-d", "--image-path", ImageDir("img"), "-b", b.Save().Dir, id).AssertSuccess();
+        int pid = Pid(id);
+        var lines = File.ReadAllLines(log).Where(l => l.Length > 0).ToList();
+        Assert.Equal(new[] { "prestart", "createRuntime" }, lines.Where(l => !l.StartsWith('{')).ToList());
+        foreach (var json in lines.Where(l => l.StartsWith('{')))
+        {
+            var state = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            Assert.Equal(id, state["id"]!.GetValue<string>());
+            Assert.Equal(pid, state["pid"]!.GetValue<int>());
+        }
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+        File.Delete(log);
     }
 
     [CriuFact]

@@ -100,6 +100,7 @@ public sealed partial class Container
             state.InitStart = start;
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.IntelRdtCreated = rdt?.Created ?? false;
+            state.ExternalDescriptors = Criu.CriuCommon.StdioOf(pid);
             foreach (var ns in spec.Linux?.Namespaces ?? [])
             {
                 if (Namespaces.Info(ns.Type) is { } info)

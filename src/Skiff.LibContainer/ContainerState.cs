@@ -34,5 +34,8 @@ public sealed class ContainerState
     /// "creating"; once it is gone with <see cref="Creating"/> still set, create crashed and the container is stopped.</summary>
     [JsonPropertyName("skiff_creator_pid")] public int CreatorPid { get; set; }
     [JsonPropertyName("skiff_creator_start")] public ulong CreatorStart { get; set; }
+    /// <summary>Init's fds 0..2 as /proc showed them at start ("pipe:[123]"...): checkpoint writes them to
+    /// descriptors.json so restore can hand the new stdio in their place (runc's external_descriptors).</summary>
+    [JsonPropertyName("external_descriptors")] public List<string>? ExternalDescriptors { get; set; }
     [JsonPropertyName("config")] public Spec Config { get; set; } = new();
 }

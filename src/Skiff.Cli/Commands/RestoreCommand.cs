@@ -1,13 +1,21 @@
 using Skiff.Cli.CommandLine;
+using Skiff.LibContainer;
 
 namespace Skiff.Cli.Commands;
 
-internal sealed class RestoreCommand : NotImplementedCommand
+/// <summary>runc's restore.go: a container created from the bundle whose process criu restores from the images.
+/// Exits with the container's exit status in the foreground.</summary>
+internal sealed class RestoreCommand : Command
 {
     public override string Name => "restore";
     public override string Usage => "restore a container from a previous checkpoint";
-    public override string ArgsUsage => "<container-id>";
-    protected override int ExpectedArgs => 1;
+    public override string ArgsUsage => """
+        <container-id>
+
+        Where "<container-id>" is the name for the instance of the container to be
+        restored.
+        """;
+    public override string Description => "Restores the saved state of the container instance that was previously saved\nusing the skiff checkpoint command.";
     public override IReadOnlyList<Flag> Flags { get; } =
     [
         Flag.Str("console-socket", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
@@ -29,4 +37,14 @@ internal sealed class RestoreCommand : NotImplementedCommand
         Flag.Str("lsm-profile", "Specify an LSM profile to be used during restore in the form of TYPE:NAME."),
         Flag.Str("lsm-mount-context", "Specify an LSM mount context to be used during restore."),
     ];
+
+    public override int Run(Invocation inv)
+    {
+        inv.CheckArgs(1, ArgCheck.Exact);
+        CriuArgs.WarnIfRootless();
+        // the image path is taken relative to where skiff was started, before Prepare enters the bundle
+        var criu = CriuArgs.Parse(inv, createImageDir: false);
+        var options = Launcher.Prepare(inv, run: true);
+        return Container.Restore(options, criu);
+    }
 }

@@ -1,0 +1,504 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>
+/// checkpoint and restore with criu (runc's checkpoint.bats): real busybox containers dumped and restored, checked
+/// from the host (the process, its cgroup, namespaces, mounts, sockets) and by what the restored process does next.
+/// </summary>
+public sealed class CheckpointTests : ContainerTest
+{
+    /// <summary>Prints 0, 1, 2... on stdout, one every 0.1 s.</summary>
+    private const string Counter = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done";
+
+    private readonly List<PipedRuntime> _piped = [];
+
+    [CriuFact]
+    public void ACounterContinuesWhereItStoppedAfterRestore()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        int before = run.WaitForNumberAtLeast(5);
+
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        // criu killed the tree and the container is gone (runc destroys it after a dump)
+        Assert.False(HostProc.IsAlive(oldPid));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        int last = run.LastNumber();
+        Assert.True(last >= before);
+        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
+        Assert.True(File.Exists(Path.Combine(images, "descriptors.json")));
+        WaitGone(oldPid);
+
+        var restore = Piped("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.Equal(0, restore.WaitExit());
+        Assert.Equal("running", Rt.Status(id));
+        int pid = Pid(id);
+        Assert.True(HostProc.IsAlive(pid));
+        Assert.Contains(id, HostProc.Cgroup(pid));
+        // the restored shell writes to the restore's stdout (criu's inherit_fd from descriptors.json) and goes on
+        // counting from where it was, not from 0
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void LeaveRunningKeepsTheContainerAndItsImagesRestoreElsewhere()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int pid = Pid(id);
+        run.WaitForNumberAtLeast(3);
+
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--leave-running", "--image-path", images, id).AssertSuccess();
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Pid(id));
+        int after = run.NextNumber();
+        Assert.Equal(after + 1, run.NextNumber()); // still counting, in the same process
+        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
+
+        // the images restore as a second container while the first one keeps running
+        var id2 = NewId("copy");
+        var restore = Piped("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id2);
+        Assert.Equal(0, restore.WaitExit());
+        int pid2 = Pid(id2);
+        Assert.NotEqual(pid, pid2);
+        Assert.NotEqual(HostProc.Namespace(pid, "pid"), HostProc.Namespace(pid2, "pid"));
+        int copied = restore.NextNumber();
+        Assert.InRange(copied, 0, after + 100);
+        Assert.True(HostProc.IsAlive(pid));
+
+        Rt.Delete(id2, force: true).AssertSuccess();
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id2, b);
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void APreDumpIsTheParentOfTheFinalDumpWhereTheKernelTracksDirtyMemory()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int pid = Pid(id);
+        run.WaitForNumberAtLeast(3);
+
+        var root = ImageDir("migration");
+        var parent = Path.Combine(root, "parent");
+        if (!CriuFeature("mem_dirty_track"))
+        {
+            // this kernel has no soft-dirty tracking: a pre-dump cannot work, and says so
+            Rt.Exec("checkpoint", "--pre-dump", "--image-path", parent, id).AssertFailure("missing features");
+            Assert.Equal("running", Rt.Status(id));
+            Assert.Equal(pid, Pid(id));
+            int n = run.NextNumber();
+            Assert.Equal(n + 1, run.NextNumber());
+            Rt.Delete(id, force: true).AssertSuccess();
+            AssertNothingLeaked(id, b);
+            return;
+        }
+        Rt.Exec("checkpoint", "--pre-dump", "--image-path", parent, id).AssertSuccess();
+        Assert.Equal("running", Rt.Status(id)); // a pre-dump leaves the container running
+        Assert.Equal(pid, Pid(id));
+        Assert.True(Directory.EnumerateFiles(parent, "pages-*.img").Any());
+        run.NextNumber();
+
+        var final = Path.Combine(root, "final");
+        Rt.Exec("checkpoint", "--image-path", final, "--parent-path", "../parent", id).AssertSuccess();
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        // criu links the final images to the pre-dump's pages
+        var link = new FileInfo(Path.Combine(final, "parent"));
+        Assert.Equal("../parent", link.LinkTarget);
+        int last = run.LastNumber();
+        WaitGone(pid);
+
+        var restore = Piped("restore", "-d", "--image-path", final, "-b", b.Save().Dir, id);
+        Assert.Equal(0, restore.WaitExit());
+        Assert.InRange(restore.NextNumber(), last + 1, last + 100);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void AForegroundRestoreWaitsForTheProcessAndDeletesTheContainer()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        run.WaitForNumberAtLeast(3);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        int last = run.LastNumber();
+        WaitGone(oldPid);
+
+        var restore = Piped("restore", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.InRange(restore.NextNumber(), last + 1, last + 100);
+        Assert.Equal("running", Rt.Status(id));
+        int pid = Pid(id);
+        Rt.Kill(id, "KILL").AssertSuccess();
+        // restore returns the container's exit status and removes the container, as run does
+        Assert.Equal(137, restore.WaitExit());
+        Assert.False(HostProc.IsAlive(pid));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void PrestartAndCreateRuntimeHooksRunOnRestoreWithTheRestoredPid()
+    {
+        var log = Path.Combine(RepoPaths.TempRoot, "criu-hooks-" + Guid.NewGuid().ToString("N")[..8]);
+        var b = ShellBundle("exec </dev/null >/dev/null 2>&1; sleep 1000")
+            .AddHook("prestart", "/bin/sh", ["sh", "-c", $"(echo prestart; cat; echo) >> {log}"])
+            .AddHook("createRuntime", "/bin/sh", ["sh", "-c", $"(echo createRuntime; cat; echo) >> {log}"]);
+        var id = NewId();
+        Rt.Exec("run", "-d", "-b", b.Save().Dir, id).AssertSuccess();
+        int oldPid = Pid(id);
+        Rt.Exec("checkpoint", "--image-path", ImageDir("img"), id).AssertSuccess();
+        WaitGone(oldPid);
+        File.Delete(log);
+
+        Rt.Exec("restore", "-d", "--image-path", ImageDir("img"), "-b", b.Save().Dir, id).AssertSuccess();
+        int pid = Pid(id);
+        var lines = File.ReadAllLines(log).Where(l => l.Length > 0).ToList();
+        Assert.Equal(new[] { "prestart", "createRuntime" }, lines.Where(l => !l.StartsWith('{')).ToList());
+        foreach (var json in lines.Where(l => l.StartsWith('{')))
+        {
+            var state = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            Assert.Equal(id, state["id"]!.GetValue<string>());
+            Assert.Equal(pid, state["pid"]!.GetValue<int>());
+        }
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+        File.Delete(log);
+    }
+
+    [CriuFact]
+    public void AParentPathMustBeRelativeAndExist()
+    {
+        var b = ShellBundle("sleep 100");
+        var id = NewId();
+        Rt.Exec("run", "-d", "-b", b.Save().Dir, id).AssertSuccess();
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, "--parent-path", "/abs", id).AssertFailure("--parent-path must be relative");
+        Rt.Exec("checkpoint", "--image-path", images, "--parent-path", "missing", id)
+            .AssertFailure("invalid --parent-path: stat " + Path.Combine(images, "missing") + ": no such file or directory");
+        Assert.Equal("running", Rt.Status(id));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void ATerminalContainerIsRestoredThroughTheConsoleSocket()
+    {
+        var b = ShellBundle("i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.1; done").Terminal(true);
+        var id = NewId();
+        string output;
+        int pid0;
+        using (var console = new ConsoleSocket(SocketPath()))
+        {
+            Rt.Exec("run", "-d", "--console-socket", console.Path, "-b", b.Save().Dir, id).AssertSuccess();
+            pid0 = Pid(id);
+            console.WaitForMaster(TimeSpan.FromSeconds(10));
+            output = console.ReadOutput(TimeSpan.FromSeconds(20), until: "tick-5\r\n");
+            Assert.Contains("tick-5", output);
+            Rt.Exec("checkpoint", "--image-path", ImageDir("img"), id).AssertSuccess();
+        }
+        WaitGone(pid0);
+
+        using var console2 = new ConsoleSocket(SocketPath());
+        Rt.Exec("restore", "-d", "--console-socket", console2.Path, "--image-path", ImageDir("img"), "-b", b.Save().Dir, id).AssertSuccess();
+        // criu's orphan-pts-master: a new master for the restored pty, passed on through the socket
+        Assert.True(console2.WaitForMaster(TimeSpan.FromSeconds(10)) >= 0);
+        var more = console2.ReadOutput(TimeSpan.FromSeconds(20), until: "\r\n");
+        more += console2.ReadOutput(TimeSpan.FromSeconds(20), until: "\r\n");
+        var ticks = more.Split("\r\n").Where(l => l.StartsWith("tick-", StringComparison.Ordinal))
+            .Select(l => int.Parse(l[5..], CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(ticks);
+        Assert.True(ticks[0] > 5, $"counting went on from tick-5, got: {more}");
+        int pid = Pid(id);
+        Assert.StartsWith("/dev/pts/", new FileInfo($"/proc/{pid}/fd/1").LinkTarget);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void ABindMountIsBoundAgainOnRestore()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(RepoPaths.TempRoot, "criu-bind-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var b = ShellBundle("exec </dev/null >/dev/null 2>&1; i=0; while true; do echo $i > /data/n.tmp; mv /data/n.tmp /data/n; i=$((i+1)); sleep 0.1; done")
+            .AddMount("/data", "bind", data, "rbind", "rw");
+        var id = NewId();
+        Rt.Exec("run", "-d", "-b", b.Save().Dir, id).AssertSuccess();
+        int oldPid = Pid(id);
+        int before = WaitForFileNumber(Path.Combine(data, "n"), 3);
+        Rt.Exec("checkpoint", "--image-path", ImageDir("img"), id).AssertSuccess();
+        int last = ReadNumber(Path.Combine(data, "n"));
+        Assert.True(last >= before);
+        WaitGone(oldPid);
+
+        Rt.Exec("restore", "-d", "--image-path", ImageDir("img"), "-b", b.Save().Dir, id).AssertSuccess();
+        int pid = Pid(id);
+        // the restored process sees the host directory at /data again and goes on writing into it
+        var mountinfo = File.ReadAllText($"/proc/{pid}/mountinfo");
+        Assert.Contains(" /data ", mountinfo);
+        int next = WaitForFileNumber(Path.Combine(data, "n"), last + 1);
+        Assert.InRange(next, last + 1, last + 200);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+        Directory.Delete(data, true);
+    }
+
+    [CriuFact]
+    public void AListeningSocketInTheNetworkNamespaceIsRestored()
+    {
+        var b = ShellBundle("exec </dev/null >/dev/null 2>&1; nc -ll -p 5555 -e cat");
+        Assert.True(b.HasNamespace("network"));
+        var id = NewId();
+        Rt.Exec("run", "-d", "-b", b.Save().Dir, id).AssertSuccess();
+        int oldPid = Pid(id);
+        WaitListening(oldPid, 5555);
+        Rt.Exec("checkpoint", "--tcp-established", "--image-path", ImageDir("img"), id).AssertSuccess();
+        WaitGone(oldPid);
+
+        Rt.Exec("restore", "-d", "--tcp-established", "--image-path", ImageDir("img"), "-b", b.Save().Dir, id).AssertSuccess();
+        int pid = Pid(id);
+        Assert.NotEqual(HostProc.Namespace(1, "net"), HostProc.Namespace(pid, "net"));
+        // the restored nc holds the listening socket of the container's own network namespace
+        string inode = ListeningInode(pid, 5555) ?? throw new Xunit.Sdk.XunitException("no socket listening on 5555 after restore");
+        var fds = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget);
+        Assert.Contains($"socket:[{inode}]", fds);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void RestoreWithoutImagesFailsAndLeavesNothing()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var missing = Path.Combine(RepoPaths.TempRoot, "no-such-images-" + Guid.NewGuid().ToString("N")[..8]);
+        var r = Rt.Exec("restore", "-d", "--image-path", missing, "-b", b.Save().Dir, id).AssertFailure(missing);
+        Assert.Contains("no such file or directory", r.Stderr);
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void RestoreOntoAnIdInUseFailsAndLeavesTheContainerAlone()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        run.WaitForNumberAtLeast(2);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--leave-running", "--image-path", images, id).AssertSuccess();
+        int pid = Pid(id);
+
+        Rt.Exec("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id).AssertFailure("container with given ID already exists");
+        // the running container is untouched: same process, still counting, its state and cgroup in place
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Pid(id));
+        int n = run.NextNumber();
+        Assert.Equal(n + 1, run.NextNumber());
+        Assert.Contains(id, HostProc.Cgroup(pid));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void CheckpointOfACreatedContainerIsRefused()
+    {
+        var b = ShellBundle("true");
+        var id = NewId();
+        Rt.Create(id, b).AssertSuccess();
+        Rt.Exec("checkpoint", "--image-path", ImageDir("img"), id).AssertFailure("Container cannot be checkpointed in created state");
+        Assert.Equal("created", Rt.Status(id));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private string ImageDir(string name) => Path.Combine(RepoPaths.TempRoot, "criu-" + GetHashCode().ToString("x", CultureInfo.InvariantCulture), name);
+
+    private static string SocketPath() => Path.Combine(RepoPaths.TempRoot, "console-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+
+    /// <summary>`criu check --feature NAME` succeeds: the kernel and criu support it here.</summary>
+    private static bool CriuFeature(string name)
+    {
+        var psi = new ProcessStartInfo("criu") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "check", "--feature", name }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        err.Wait();
+        return p.ExitCode == 0;
+    }
+
+    private int Pid(string id) => Rt.State(id)["pid"]!.GetValue<int>();
+
+    /// <summary>The dumped process must be gone before its pid can be taken again; PID 1 here reaps slowly.</summary>
+    private static void WaitGone(int pid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (File.Exists($"/proc/{pid}/stat") && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private static int ReadNumber(string file)
+    {
+        while (true)
+        {
+            try
+            {
+                return int.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or FormatException)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    private static int WaitForFileNumber(string file, int atLeast)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            int n = File.Exists(file) ? ReadNumber(file) : -1;
+            if (n >= atLeast) return n;
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"{file} never reached {atLeast} (last {n})");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>The inode of a TCP socket listening on <paramref name="port"/> in the network namespace of pid.</summary>
+    private static string? ListeningInode(int pid, int port)
+    {
+        string hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        foreach (var file in new[] { $"/proc/{pid}/net/tcp", $"/proc/{pid}/net/tcp6" })
+        {
+            foreach (var line in File.ReadAllLines(file).Skip(1))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9 && f[1].EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A") return f[9];
+            }
+        }
+        return null;
+    }
+
+    private static void WaitListening(int pid, int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ListeningInode(pid, port) is null)
+        {
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"nothing listens on {port}");
+            Thread.Sleep(50);
+        }
+    }
+
+    private PipedRuntime Piped(params string[] args)
+    {
+        var p = new PipedRuntime(Rt.Root, args);
+        _piped.Add(p);
+        return p;
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        foreach (var p in _piped) p.Dispose();
+    }
+
+    /// <summary>
+    /// The runtime with pipes as stdio (the harness uses files, which criu cannot dump: they live outside the
+    /// container's mounts). A detached container keeps writing into the stdout pipe after the runtime exits.
+    /// </summary>
+    private sealed class PipedRuntime : IDisposable
+    {
+        private readonly Process _p;
+        private readonly BlockingCollection<string> _lines = new();
+        private readonly Thread _reader;
+        private int _last = -1;
+
+        public PipedRuntime(string root, string[] args)
+        {
+            var psi = new ProcessStartInfo(RepoPaths.RuntimePath)
+            {
+                UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            psi.ArgumentList.Add("--root");
+            psi.ArgumentList.Add(root);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            _p = Process.Start(psi)!;
+            _p.StandardInput.Close();
+            _reader = new Thread(() =>
+            {
+                try
+                {
+                    while (_p.StandardOutput.ReadLine() is { } line) _lines.Add(line);
+                }
+                catch (Exception) { }
+                _lines.CompleteAdding();
+            }) { IsBackground = true };
+            _reader.Start();
+        }
+
+        public string Stderr { get; private set; } = "";
+
+        public int WaitExit()
+        {
+            var err = _p.StandardError.ReadToEndAsync();
+            if (!_p.WaitForExit(60_000)) throw new TimeoutException("runtime did not exit");
+            // stderr stays open in a detached container: take what is there
+            Stderr = err.Wait(500) ? err.Result : "";
+            return _p.ExitCode;
+        }
+
+        public int NextNumber()
+        {
+            if (!_lines.TryTake(out var line, TimeSpan.FromSeconds(30)))
+                throw new Xunit.Sdk.XunitException($"no output within 30 s (last {_last})");
+            _last = int.Parse(line.Trim(), CultureInfo.InvariantCulture);
+            return _last;
+        }
+
+        public int WaitForNumberAtLeast(int n)
+        {
+            while (NextNumber() < n) { }
+            return _last;
+        }
+
+        /// <summary>The last number written before the writer went away (drains what is buffered).</summary>
+        public int LastNumber()
+        {
+            while (_lines.TryTake(out var line, TimeSpan.FromSeconds(2)))
+                _last = int.Parse(line.Trim(), CultureInfo.InvariantCulture);
+            return _last;
+        }
+
+        public void Dispose() => _p.Dispose();
+    }
+}

@@ -125,6 +125,19 @@ public static class Host
         }
     }
 
+    /// <summary>Live processes whose command line contains <paramref name="text"/>.</summary>
+    public static List<string> LiveProcessesMentioning(string text)
+    {
+        var found = new List<string>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId || !IsAlive(pid)) continue;
+            string cmd = ReadOrEmpty($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            if (cmd.Contains(text, StringComparison.Ordinal)) found.Add($"process {pid} ({cmd.Trim()})");
+        }
+        return found;
+    }
+
     private static List<string> FindLeaks(string stateRoot, string bundleRoot, string id)
     {
         var problems = new List<string>();

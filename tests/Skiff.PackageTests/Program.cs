@@ -22,7 +22,7 @@ public static class Program
         Console.WriteLine($"rootless: {rt.IsRootless}");
         Console.WriteLine($"bundles: {rt.BundleRoot}");
 
-        var result = await rt.RunAsync(new ContainerSpec(rootfs, "sh", "-c", "id -u; tr -s ' ' < /proc/self/uid_map; exit 4"));
+        var result = await rt.RunAsync(new ContainerSpec(rootfs, "sh", "-c", "id -u; read a b c < /proc/self/uid_map; echo $a $b $c; exit 4"));
         Console.WriteLine($"run: {result.ExitCode} {Flat(result.Stdout)}");
 
         await using (var c = await rt.StartAsync(new ContainerSpec(rootfs, "sh", "-c", "read x; echo got:$x"), prefix + "-a"))

@@ -330,4 +330,49 @@ public sealed class LibraryTests : IDisposable
         AssertNoLeaks(running);
         AssertRootsEmpty();
     }
+    [Fact]
+    public async Task TheSpecBuilderWritesTheOciFieldsAndEditSeesThem()
+    {
+        System.Text.Json.Nodes.JsonObject? seen = null;
+        string id = NewId(), shared = Path.Combine(_dir, "bind");
+        Directory.CreateDirectory(shared);
+        var spec = Spec("true").WithMemoryLimit(48 << 20).WithCpuLimit(1.5).WithPidsLimit(32).WithHostname("box")
+            .WithBindMount(shared, "/mnt/data", readOnly: false).WithEnv("PATH", "/bin").WithEnv("K", "v")
+            .Edit(c => c["annotations"] = new System.Text.Json.Nodes.JsonObject { ["org.example/by"] = "test" })
+            .Edit(c => seen = (System.Text.Json.Nodes.JsonObject)c.DeepClone());
+        await using (var c = await _rt.CreateAsync(spec, id))
+        {
+            Assert.NotNull(seen);
+            var linux = seen!["linux"]!;
+            Assert.Equal(48L << 20, (long)linux["resources"]!["memory"]!["limit"]!);
+            Assert.Equal(150000L, (long)linux["resources"]!["cpu"]!["quota"]!);
+            Assert.Equal("100000", linux["resources"]!["cpu"]!["period"]!.ToJsonString());
+            Assert.Equal(32L, (long)linux["resources"]!["pids"]!["limit"]!);
+            Assert.Contains("network", linux["namespaces"]!.AsArray().Select(n => (string)n!["type"]!));
+            Assert.Equal("SCMP_ACT_ERRNO", (string)linux["seccomp"]!["defaultAction"]!);
+            Assert.True((bool)seen["root"]!["readonly"]!);
+            Assert.Equal("box", (string)seen["hostname"]!);
+            var env = seen["process"]!["env"]!.AsArray().Select(e => (string)e!).ToList();
+            Assert.Equal(1, env.Count(e => e.StartsWith("PATH=", StringComparison.Ordinal)));
+            Assert.Contains("PATH=/bin", env);
+            Assert.Contains("K=v", env);
+            var bind = seen["mounts"]!.AsArray().Single(m => (string)m!["destination"]! == "/mnt/data")!;
+            Assert.Equal(shared, (string)bind["source"]!);
+            Assert.DoesNotContain("ro", bind["options"]!.AsArray().Select(o => (string)o!));
+            // what the runtime was given is what the container has: its state carries the edited annotation
+            Assert.Equal("test", (await c.GetStateAsync()).Annotations["org.example/by"]);
+            Assert.Equal(c.Pid, (await c.GetStateAsync()).Pid);
+        }
+        AssertNoLeaks(id);
+    }
+
+    [Fact]
+    public async Task ManyContainersAtOnceEachGetTheirOwnExitCode()
+    {
+        var runs = Enumerable.Range(1, 6).Select(i => _rt.RunAsync(Spec("sh", "-c", $"echo {i}; exit {i}"))).ToArray();
+        var results = await Task.WhenAll(runs);
+        Assert.Equal(Enumerable.Range(1, 6), results.Select(r => r.ExitCode));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"{i}\n"), results.Select(r => r.Stdout));
+        AssertRootsEmpty();
+    }
 }

@@ -17,7 +17,12 @@ internal static unsafe class Spawner
     {
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            // the app's socket activation is not the container's: with LISTEN_FDS set, runc (and skiff) pass
+            // fds 3.. into the container, and fd 3 of the helper is the library's status pipe
+            if (e.Key is "LISTEN_FDS" or "LISTEN_PID" or "LISTEN_FDNAMES" or "NOTIFY_SOCKET") continue;
             env.Add($"{e.Key}={e.Value}");
+        }
         byte* fa = (byte*)NativeMemory.AllocZeroed(FileActionsSize);
         byte* attr = (byte*)NativeMemory.AllocZeroed(AttrSize);
         byte* sigs = stackalloc byte[SigsetSize];

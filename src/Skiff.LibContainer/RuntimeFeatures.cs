@@ -1,5 +1,6 @@
 using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.LibContainer.Seccomp;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;

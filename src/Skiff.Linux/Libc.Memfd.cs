@@ -20,9 +20,6 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint sendfile(int outFd, int inFd, long* offset, nint count);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int fchmod(int fd, uint mode);
-
     /// <summary>A close-on-exec anonymous file named <paramref name="name"/> (shown as memfd:NAME).</summary>
     public static SafeFd MemfdCreate(string name) =>
         Check.Fd(memfd_create(name, MFD_CLOEXEC), "memfd_create", name);

@@ -1,5 +1,6 @@
 using Skiff.LibContainer.Criu.Rpc;
 using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
@@ -75,7 +76,7 @@ internal static class CriuMounts
     /// </summary>
     public static void CreateMountpoints(Spec spec, string bundle)
     {
-        string rootfs = spec.Root!.Path;
+        using var root = RootDir.Open(spec.Root!.Path);
         var entries = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, bundle, spec.Linux)).ToList();
         foreach (var e in entries)
         {
@@ -86,7 +87,9 @@ internal static class CriuMounts
             if (e.Device == "bind" && Libc.TryStat(e.Source) is { } st) isDir = (st.Mode & FileIds.S_IFMT) == FileIds.S_IFDIR;
             try
             {
-                SecureJoin.CreateIfNotExists(SecureJoin.Join(rootfs, e.Destination), isDir);
+                // as os.Stat + IsNotExist: what exists (or fails otherwise) is left to the restore's mount
+                if (root.TryOpen(e.Destination, Libc.O_PATH, out SafeFd? existing) is not Errno.ENOENT) { existing?.Dispose(); continue; }
+                (isDir ? root.MkdirAll(e.Destination, 0x1ED /* 0755 */) : root.CreateFile(e.Destination, 0x1ED)).Dispose();
             }
             catch (Exception ex)
             {
@@ -99,7 +102,9 @@ internal static class CriuMounts
     private static string InRootfs(string rootfs, string dest)
     {
         string full = SecureJoin.Join(rootfs, dest);
-        string rel = SecureJoin.StripRoot(rootfs, full);
+        string root = rootfs.TrimEnd('/');
+        if (full == root) return "/";
+        string rel = full.StartsWith(root + "/", StringComparison.Ordinal) ? full[root.Length..] : full;
         return rel.StartsWith('/') ? rel : "/" + rel;
     }
 }

@@ -26,7 +26,7 @@ public sealed class ProcessSpec
     /// <summary>The uid:gid to run as, or null for the container process's user.</summary>
     public (uint Uid, uint Gid)? User { get; private set; }
 
-    /// <summary>Whether the process gets a pseudo-terminal (its output then comes through a terminal: CRLF line ends).</summary>
+    /// <summary>Whether the process gets a pseudo-terminal (`skiff exec --tty`, relayed to the process's streams).</summary>
     public bool Terminal { get; private set; }
 
     /// <summary>Sets an environment variable.</summary>

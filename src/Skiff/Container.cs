@@ -16,13 +16,15 @@ public sealed class Container : IDisposable, IAsyncDisposable
     private readonly StreamReader _status;
     private readonly Task<int> _exit;
     private readonly IDisposable? _console;
+    private readonly bool _removedOnExit;
     private int _execs;
     private int _deleted;
     private int _disposed;
 
     internal Container(SkiffCli cli, string id, int pid, string bundle, ChildProcess shim, StreamReader status,
-        Stream stdin, Stream stdout, Stream? stderr, IDisposable? console)
+        Stream stdin, Stream stdout, Stream? stderr, IDisposable? console, bool removedOnExit)
     {
+        _removedOnExit = removedOnExit;
         _cli = cli;
         Id = id;
         Pid = pid;
@@ -167,7 +169,15 @@ public sealed class Container : IDisposable, IAsyncDisposable
     public async Task DeleteAsync(bool force = false, CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _deleted) != 0) return;
-        await _cli.RunAsync(force ? ["delete", "--force", Id] : ["delete", Id], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _cli.RunAsync(force ? ["delete", "--force", Id] : ["delete", Id], cancellationToken).ConfigureAwait(false);
+        }
+        catch (SkiffException) when (_removedOnExit)
+        {
+            // RunAsync's shim deletes the container once it exits: it may have been there first
+            if (!await RemovedByShimAsync().ConfigureAwait(false)) throw;
+        }
         Volatile.Write(ref _deleted, 1);
         // the shim reaps init and exits once init is gone
         await _shim.Exited.ConfigureAwait(false);
@@ -227,6 +237,28 @@ public sealed class Container : IDisposable, IAsyncDisposable
             }
         }
         return code;
+    }
+
+    /// <summary>Whether the shim has exited (within a while) and the container is gone: the shim deleted it.</summary>
+    private async Task<bool> RemovedByShimAsync()
+    {
+        try
+        {
+            await _shim.Exited.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        try
+        {
+            await _cli.RunAsync(["state", Id]).ConfigureAwait(false);
+            return false;
+        }
+        catch (ContainerNotFoundException)
+        {
+            return true;
+        }
     }
 
     private void RemoveBundle()

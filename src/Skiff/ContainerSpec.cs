@@ -94,8 +94,7 @@ public sealed class ContainerSpec
     /// <returns>This spec.</returns>
     public ContainerSpec WithEnv(string name, string value)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.Contains('=')) throw new ArgumentException("an environment variable name cannot contain '='", nameof(name));
+        Require.EnvName(name);
         _env.Add(new(name, value ?? ""));
         return this;
     }
@@ -105,8 +104,7 @@ public sealed class ContainerSpec
     /// <returns>This spec.</returns>
     public ContainerSpec WithWorkingDirectory(string path)
     {
-        if (string.IsNullOrEmpty(path) || path[0] != '/') throw new ArgumentException("the working directory must be absolute", nameof(path));
-        WorkingDirectory = path;
+        WorkingDirectory = Require.Absolute(path, "the working directory", nameof(path));
         return this;
     }
 
@@ -196,8 +194,7 @@ public sealed class ContainerSpec
     public ContainerSpec WithBindMount(string source, string destination, bool readOnly = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
-        if (string.IsNullOrEmpty(destination) || destination[0] != '/')
-            throw new ArgumentException("a mount destination must be absolute", nameof(destination));
+        Require.Absolute(destination, "a mount destination", nameof(destination));
         _mounts.Add(new BindMount(Path.GetFullPath(source), destination, readOnly));
         return this;
     }

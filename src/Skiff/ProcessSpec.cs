@@ -26,7 +26,7 @@ public sealed class ProcessSpec
     /// <summary>The uid:gid to run as, or null for the container process's user.</summary>
     public (uint Uid, uint Gid)? User { get; private set; }
 
-    /// <summary>Whether the process gets a pseudo-terminal (its output then comes through a terminal: CRLF line ends).</summary>
+    /// <summary>Whether the process gets a pseudo-terminal (`skiff exec --tty`, relayed to the process's streams).</summary>
     public bool Terminal { get; private set; }
 
     /// <summary>Sets an environment variable.</summary>
@@ -35,8 +35,7 @@ public sealed class ProcessSpec
     /// <returns>This spec.</returns>
     public ProcessSpec WithEnv(string name, string value)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.Contains('=')) throw new ArgumentException("an environment variable name cannot contain '='", nameof(name));
+        Require.EnvName(name);
         _env.Add(new(name, value ?? ""));
         return this;
     }
@@ -46,8 +45,7 @@ public sealed class ProcessSpec
     /// <returns>This spec.</returns>
     public ProcessSpec WithWorkingDirectory(string path)
     {
-        if (string.IsNullOrEmpty(path) || path[0] != '/') throw new ArgumentException("the working directory must be absolute", nameof(path));
-        WorkingDirectory = path;
+        WorkingDirectory = Require.Absolute(path, "the working directory", nameof(path));
         return this;
     }
 

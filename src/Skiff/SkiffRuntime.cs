@@ -63,7 +63,13 @@ public sealed class SkiffRuntime
     /// <exception cref="ContainerExistsException">The id is taken.</exception>
     /// <exception cref="ContainerStartException">The process cannot be started (e.g. its program is not found).</exception>
     /// <exception cref="SkiffException">Any other failure, with the runtime's error chain.</exception>
-    public async Task<Container> CreateAsync(ContainerSpec spec, string? id = null, CancellationToken cancellationToken = default)
+    public Task<Container> CreateAsync(ContainerSpec spec, string? id = null, CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(spec, id, start: false, removeOnExit: false, cancellationToken);
+
+    /// <summary>create (and with <paramref name="start"/> start) in the one shim process; with
+    /// <paramref name="removeOnExit"/> the shim also deletes the container once it has exited.</summary>
+    private async Task<Container> CreateCoreAsync(ContainerSpec spec, string? id, bool start, bool removeOnExit,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
@@ -74,7 +80,7 @@ public sealed class SkiffRuntime
                 "without cgroups): run as root, under a delegated cgroup v2, or without limits");
         JsonObject config = spec.Build(await TemplateAsync(cancellationToken).ConfigureAwait(false), id);
 
-        Directory.CreateDirectory(BundleRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        EnsurePrivateDir(BundleRoot);
         string bundle = Path.Combine(BundleRoot, id);
         try
         {
@@ -88,7 +94,7 @@ public sealed class SkiffRuntime
         try
         {
             File.WriteAllText(Path.Combine(bundle, "config.json"), config.ToJsonString());
-            var container = await StartShimAsync(spec.Terminal, id, bundle).ConfigureAwait(false);
+            var container = await StartShimAsync(spec.Terminal, id, bundle, start, removeOnExit).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 await container.DisposeAsync().ConfigureAwait(false);
@@ -108,20 +114,8 @@ public sealed class SkiffRuntime
     /// <param name="id">The container's id, or null for a generated one.</param>
     /// <param name="cancellationToken">Cancels; a container already made is removed.</param>
     /// <returns>The running container; dispose it to remove it.</returns>
-    public async Task<Container> StartAsync(ContainerSpec spec, string? id = null, CancellationToken cancellationToken = default)
-    {
-        var c = await CreateAsync(spec, id, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await c.StartAsync(cancellationToken).ConfigureAwait(false);
-            return c;
-        }
-        catch
-        {
-            await c.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public Task<Container> StartAsync(ContainerSpec spec, string? id = null, CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(spec, id, start: true, removeOnExit: false, cancellationToken);
 
     /// <summary>
     /// Runs a container to completion: creates and starts it, feeds it <paramref name="stdin"/>, collects its
@@ -134,7 +128,8 @@ public sealed class SkiffRuntime
     /// <returns>Exit code, output, and whether the OOM killer struck.</returns>
     public async Task<ContainerResult> RunAsync(ContainerSpec spec, string? stdin, CancellationToken cancellationToken)
     {
-        await using var c = await StartAsync(spec, null, cancellationToken).ConfigureAwait(false);
+        // one helper process creates, starts, waits and deletes, as `skiff run` does
+        await using var c = await CreateCoreAsync(spec, null, start: true, removeOnExit: true, cancellationToken).ConfigureAwait(false);
         Task<string> stdout = ReadOutputAsync(c.StandardOutput), stderr = c.StandardError is null
             ? Task.FromResult("") : ReadOutputAsync(c.StandardError);
         if (!spec.Terminal)
@@ -220,12 +215,14 @@ public sealed class SkiffRuntime
         return _cli.RunAsync(force ? ["delete", "--force", id] : ["delete", id], cancellationToken);
     }
 
-    private async Task<Container> StartShimAsync(bool terminal, string id, string bundle)
+    private async Task<Container> StartShimAsync(bool terminal, string id, string bundle, bool start, bool removeOnExit)
     {
         string log = Path.Combine(bundle, "skiff.log");
         ConsoleReceiver? console = terminal ? new ConsoleReceiver(Path.Combine(bundle, "console.sock")) : null;
         var args = new List<string> { "--log", log, "shim", "--status-fd", "3", "--bundle", bundle };
         if (console is not null) args.AddRange(["--console-socket", console.Path]);
+        if (start) args.Add("--start");
+        if (removeOnExit) args.Add("--rm");
         args.Add(id);
 
         SafeFdHandle? inW = null, outR = null, errR = null;
@@ -306,7 +303,7 @@ public sealed class SkiffRuntime
             stdout = new FileStream(outR!.ToFileHandle(), FileAccess.Read, 0);
             stderr = new FileStream(errR!.ToFileHandle(), FileAccess.Read, 0);
         }
-        return new Container(_cli, id, pid, bundle, shim, status, stdin, stdout, stderr, console);
+        return new Container(_cli, id, pid, bundle, shim, status, stdin, stdout, stderr, console, removeOnExit);
     }
 
     private async Task<JsonObject> TemplateAsync(CancellationToken ct)
@@ -316,7 +313,7 @@ public sealed class SkiffRuntime
         {
             if (_template is null)
             {
-                Directory.CreateDirectory(BundleRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                EnsurePrivateDir(BundleRoot);
                 string dir = Path.Combine(BundleRoot, ".spec-" + Guid.NewGuid().ToString("N")[..12]);
                 Directory.CreateDirectory(dir);
                 try
@@ -349,6 +346,18 @@ public sealed class SkiffRuntime
         {
             return "";
         }
+    }
+
+    /// <summary>
+    /// Creates the bundle root 0700, and refuses one that is a symlink or open to others (a shared /tmp: another
+    /// user could have made it first). A directory of another user with mode 0700 cannot be written: it fails.
+    /// </summary>
+    private static void EnsurePrivateDir(string dir)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var info = Directory.CreateDirectory(dir, Private);
+        if (info.LinkTarget is not null || (info.UnixFileMode & ~Private) != 0)
+            throw new SkiffException($"bundle directory {dir} is a symlink or open to other users; remove it or set SkiffRuntimeOptions.BundleRoot");
     }
 
     private static string DefaultBundleRoot(bool rootless)

@@ -30,7 +30,8 @@ public sealed class RootlessTests : IDisposable
     private static (uint, uint) EnsureUser()
     {
         if (Host.Run("/usr/bin/id", "-u", UserName).Code != 0)
-            Host.MustRun("/usr/sbin/useradd", "-M", "-U", "-s", "/usr/sbin/nologin", "-d", "/nonexistent", UserName);
+            Host.MustRun("/usr/sbin/useradd", "-M", "-U", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", "-s", "/usr/sbin/nologin",
+                "-d", "/nonexistent", UserName); // no subordinate ids: the library needs none
         return (uint.Parse(Host.MustRun("/usr/bin/id", "-u", UserName).Trim()), uint.Parse(Host.MustRun("/usr/bin/id", "-g", UserName).Trim()));
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Skiff.Cli.CommandLine;
 using Skiff.LibContainer;
 using Skiff.Linux;
+using Skiff.Linux.Logging;
 
 namespace Skiff.Cli.Commands;
 
@@ -11,9 +12,11 @@ namespace Skiff.Cli.Commands;
 /// once, so the library runs this instead, as its own child, and waits for it over a pidfd: its exit code is
 /// the container's (128+N when killed by signal N). Progress goes as lines to --status-fd:
 /// <code>
-///   created PID          the container exists (state "created"); `skiff start` runs its process
+///   created PID          the container exists (state "created"; "running" with --start)
 ///   exited STATUS OOM    init exited with STATUS; OOM is the cgroup's oom_kill count at that moment
 /// </code>
+/// --start also starts the container (a failed start deletes it), --rm deletes it once init has exited (as
+/// `run` without --keep): with both, one process does what create, start and delete would.
 /// A failed create writes nothing there: the error is the usual top-level one (log file and exit code 1).
 /// After "created" the shim points its own stdio at /dev/null, so the container's pipes reach EOF when the
 /// container's processes close them, not when the shim exits. It reaps only init (waitpid on init's pid).
@@ -28,6 +31,8 @@ internal sealed class ShimCommand : Command
     [
         Launcher.CreateFlags[0], Launcher.CreateFlags[1], Launcher.CreateFlags[2],
         Flag.Int("status-fd", "file descriptor that receives the \"created PID\" and \"exited STATUS OOM\" lines"),
+        Flag.Bool("start", "start the container's process once it is created"),
+        Flag.Bool("rm", "delete the container once its init has exited"),
     ];
 
     public override int Run(Invocation inv)
@@ -48,12 +53,26 @@ internal sealed class ShimCommand : Command
         {
             throw new ContainerException($"{App.Name} create failed", ex);
         }
+        try
+        {
+            if (inv.Args.Bool("start")) c.Start();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            try { c.Delete(force: true); } catch (Exception dex) when (dex is not OutOfMemoryException) { Log.Warn(ErrorText.Render(dex)); }
+            throw new ContainerException($"{App.Name} start failed", ex);
+        }
         status.Write(Encoding.ASCII.GetBytes($"created {c.InitPid}\n"));
         DetachStdio();
         int code = Libc.WaitExit(c.InitPid);
         ulong oom = 0;
         try { oom = c.OomKillCount(); }
         catch (Exception ex) when (ex is not OutOfMemoryException) { /* no memory cgroup (rootless): no count */ }
+        if (inv.Args.Bool("rm"))
+        {
+            try { c.Delete(force: true); }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { Log.Warn($"deleting container {c.Id}: {ErrorText.Render(ex)}"); }
+        }
         try { status.Write(Encoding.ASCII.GetBytes($"exited {code} {oom}\n")); }
         catch (IOException) { /* the library went away; the exit code still tells */ }
         return code;

@@ -103,6 +103,14 @@ internal sealed class ProcfsHandle : IDisposable
         int tries = 0;
         do fd = openat2(Root.Fd, sub, flags | O_CLOEXEC, 0, Beneath);
         while (fd < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN && ++tries < 64);
+        // openat2 missing (an old kernel, or a seccomp profile older than it whose -ENOSYS stub answers: the exec
+        // fifo is re-opened after the filter is loaded): a plain openat below the handle's root, still checked to
+        // land on a procfs below. The private procfs instance has no mounts on it to cross.
+        if (fd < 0 && Check.LastErrno == Errno.ENOSYS)
+        {
+            fd = openat(Root.Fd, sub, flags | O_CLOEXEC, 0);
+            if (fd < 0) Check.Throw("openat", Check.LastErrno, "/proc/" + sub);
+        }
         if (fd < 0) Check.Throw("openat2", Check.LastErrno, "/proc/" + sub);
         var h = new SafeFd(fd);
         if (Fstatfs(fd, out var st) < 0 || st.Type != PROC_SUPER_MAGIC)

@@ -67,6 +67,7 @@ public sealed partial class Container
         cg.Destroy();
         if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
             IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath).Destroy();
+        DetachCriuRoot(StateDir);
         Directory.Delete(StateDir, recursive: true);
         if (Config.Hooks?.Poststop is { Count: > 0 } hooks)
         {

@@ -325,52 +325,6 @@ public sealed class CheckpointTests : ContainerTest
     }
 
     [CriuFact]
-    public void LazyPagesServeTheMemoryOfARestoreFromThePageServer()
-    {
-        if (!CriuFeature("uffd-noncoop")) throw new Xunit.Sdk.XunitException("criu check --feature uffd-noncoop fails: no lazy pages here");
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(3);
-
-        var images = ImageDir("img");
-        var work = ImageDir("work");
-        Directory.CreateDirectory(images);
-        var fifo = Path.Combine(RepoPaths.TempRoot, "lazy-" + Guid.NewGuid().ToString("N")[..8]);
-        Assert.Equal(0, Native.MkFifo(fifo, 0x180));
-        int port = Random.Shared.Next(20000, 60000);
-        // checkpoint with --status-fd 3, the write end of a fifo: criu serves the pages until they are all fetched
-        var cpt = new PipedRuntime(Rt.Root, ["checkpoint", "--lazy-pages", "--page-server", $"0.0.0.0:{port}", "--status-fd", "3",
-            "--manage-cgroups-mode=ignore", "--work-path", work, "--image-path", images, id], fd3: fifo);
-        _piped.Add(cpt);
-        using (var status = new FileStream(fifo, FileMode.Open, FileAccess.Read))
-        {
-            Assert.Equal(0, status.ReadByte()); // \0: the page server is ready
-        }
-        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
-
-        using var lazy = Process.Start(new ProcessStartInfo("criu")
-        {
-            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
-            ArgumentList = { "lazy-pages", "--page-server", "--address", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "-D", images },
-        })!;
-        var id2 = NewId("lazy");
-        var restore = Piped("restore", "-d", "--lazy-pages", "--manage-cgroups-mode=ignore", "--image-path", images, "-b", b.Save().Dir, id2);
-        Assert.Equal(0, restore.WaitExit());
-        Assert.Equal(0, cpt.WaitExit());
-        Assert.True(lazy.WaitForExit(60_000));
-        int last = run.LastNumber();
-        Assert.InRange(restore.NextNumber(), last + 1, last + 100);
-        Assert.False(HostProc.IsAlive(oldPid));
-        Rt.StateRaw(id).AssertFailure("does not exist");
-        Rt.Delete(id2, force: true).AssertSuccess();
-        AssertNothingLeaked(id2, b);
-        AssertNothingLeaked(id, b);
-    }
-
-    [CriuFact]
     public void AUserNamespaceContainerIsDumpedButItsRestoreFailsCleanly()
     {
         // criu dumps it; restoring it fails here (the restored root, an unprivileged id on the host, cannot read
@@ -513,21 +467,12 @@ public sealed class CheckpointTests : ContainerTest
         private readonly Thread _reader;
         private int _last = -1;
 
-        /// <param name="fd3">A file the runtime gets as fd 3, opened for writing (through sh).</param>
-        public PipedRuntime(string root, string[] args, string? fd3 = null)
+        public PipedRuntime(string root, string[] args)
         {
-            var psi = new ProcessStartInfo(fd3 is null ? RepoPaths.RuntimePath : "/bin/sh")
+            var psi = new ProcessStartInfo(RepoPaths.RuntimePath)
             {
                 UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
             };
-            if (fd3 is not null)
-            {
-                psi.ArgumentList.Add("-c");
-                psi.ArgumentList.Add("f=$1; shift; exec \"$@\" 3>\"$f\"");
-                psi.ArgumentList.Add("sh");
-                psi.ArgumentList.Add(fd3);
-                psi.ArgumentList.Add(RepoPaths.RuntimePath);
-            }
             psi.ArgumentList.Add("--root");
             psi.ArgumentList.Add(root);
             foreach (var a in args) psi.ArgumentList.Add(a);

@@ -138,6 +138,7 @@ public sealed partial class Container
 
     private static void RemoveStateDir(string dir)
     {
+        DetachCriuRoot(dir); // a restore's bind of the rootfs there must never be deleted through
         try
         {
             Directory.Delete(dir, recursive: true);

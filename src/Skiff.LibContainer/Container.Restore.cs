@@ -91,7 +91,11 @@ public sealed partial class Container
         if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
         if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
         using var rb = new Rollback();
-        rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
+        rb.Add("remove state directory", () =>
+        {
+            DetachCriuRoot(stateDir);
+            Directory.Delete(stateDir, recursive: true);
+        });
         using var dirLock = StateLock.Acquire(stateDir);
 
         var linux = spec.Linux ??= new RuntimeSpec.Linux();
@@ -234,6 +238,17 @@ public sealed partial class Container
         if (o.PidFile is not null) WritePidFile(o.PidFile, restored);
         rb.Commit();
         return container;
+    }
+
+    /// <summary>
+    /// Unmounts the criu root a restore that died half-way left in the state dir: deleting the state dir
+    /// recursively must never walk through that bind mount into the container's rootfs.
+    /// </summary>
+    internal static void DetachCriuRoot(string stateDir)
+    {
+        string criuRoot = Path.Combine(stateDir, "criu-root");
+        Errno e = Check.Try(Libc.umount2(criuRoot, Libc.MNT_DETACH));
+        if (e is not (Errno.OK or Errno.EINVAL or Errno.ENOENT)) throw new SyscallException("umount2", e, criuRoot);
     }
 
     /// <summary>runc's handleRestoringNamespaces: a joined network or pid namespace is handed to criu as the

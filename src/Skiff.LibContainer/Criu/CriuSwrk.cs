@@ -113,9 +113,9 @@ internal sealed class CriuSwrk
                 var resp = criu_resp.Parser.ParseFrom(buf, 0, n);
                 if (!resp.Success)
                 {
-                    string msg = $"criu failed: type {TypeName(resp.Type)} errno {resp.CrErrno}";
-                    if (resp.HasCrErrmsg && resp.CrErrmsg.Length > 0) msg += ": " + resp.CrErrmsg;
-                    throw new ContainerException(msg);
+                    // not cr_errmsg: it holds criu's first logged error, often a harmless one (rlimit); the
+                    // caller quotes criu's log instead, as runc does
+                    throw new ContainerException($"criu failed: type {TypeName(resp.Type)} errno {resp.CrErrno}");
                 }
                 if (resp.Type != criu_req_type.Notify) return resp;
                 if (resp.Notify is null) throw new ContainerException("criu: invalid response: NOTIFY without notify");

@@ -63,6 +63,9 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 }

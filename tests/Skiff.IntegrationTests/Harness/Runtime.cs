@@ -195,8 +195,27 @@ public sealed class Runtime
                 HostProc.Kill(t.Pid, 9);
             }
         }
+        DetachMountsUnder(Root);
         TryDelete(Root);
         TryDelete(_ioDir);
+    }
+
+    /// <summary>
+    /// Lazily unmounts whatever is still mounted under <paramref name="dir"/> (a runtime killed in the middle of a
+    /// restore leaves its criu-root, a bind mount of the rootfs, in the state dir): a recursive delete must not
+    /// walk into the shared busybox rootfs through it.
+    /// </summary>
+    private static void DetachMountsUnder(string dir)
+    {
+        var prefix = dir.TrimEnd('/') + "/";
+        var points = File.ReadAllLines("/proc/self/mountinfo")
+            .Select(l => Leaks.Unoctal(l.Split(' ')[4]))
+            .Where(m => m.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderByDescending(m => m.Length);
+        foreach (var m in points)
+        {
+            Native.Umount2(m, 2 /* MNT_DETACH */);
+        }
     }
 
     internal static void TryDelete(string dir)

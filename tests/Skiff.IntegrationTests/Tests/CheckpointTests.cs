@@ -325,6 +325,30 @@ public sealed class CheckpointTests : ContainerTest
     }
 
     [CriuFact]
+    public void AUserNamespaceContainerIsDumpedButItsRestoreFailsCleanly()
+    {
+        // criu dumps it; restoring it fails here (the restored root, an unprivileged id on the host, cannot read
+        // the root-owned images: "Unable to open ...img: Permission denied" in restore.log), in runc 1.1 too.
+        var b = UserNamespaceTests.WithUserNs(ShellBundle(Counter));
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        run.WaitForNumberAtLeast(2);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
+        WaitGone(oldPid);
+
+        var restore = Piped("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.NotEqual(0, restore.WaitExit());
+        Assert.Contains("criu failed: type", restore.Stderr);
+        Assert.Contains("Permission denied", File.ReadAllText(Path.Combine(images, "restore.log")));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
     public void CheckpointOfACreatedContainerIsRefused()
     {
         var b = ShellBundle("true");

@@ -141,11 +141,11 @@ public sealed class AppTests : IDisposable
     }
 
     [Fact]
-    public void NotImplementedVerbs_SaySo()
+    public void CheckpointOfAMissingContainer_SaysSo()
     {
-        var r = Run("checkpoint", "x");
+        var r = Run("--root", Path.Combine(_dir, "root"), "checkpoint", "x");
         Assert.Equal(1, r.Code);
-        Assert.Contains("msg=\"skiff checkpoint: not implemented yet\"", r.Log);
+        Assert.Contains("msg=\"container does not exist\"", r.Log);
     }
 
     [Fact]

@@ -83,6 +83,8 @@ public sealed partial class Container
         };
         var container = new Container(o.Root, state);
         config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+        state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+        container.SaveCreating();
         var init = new InitProcess(config, cgroup, fifo, console ?? runConsole, (pid, start) =>
         {
             state.InitPid = pid;
@@ -95,6 +97,7 @@ public sealed partial class Container
                     state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pid}/ns/{info.ProcName}" : ns.Path;
             }
             container.SaveState();
+            container.ForgetCreating();
             return state;
         }) { IntelRdt = rdt };
         try

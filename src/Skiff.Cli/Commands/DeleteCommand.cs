@@ -36,8 +36,10 @@ internal sealed class DeleteCommand : Command
         }
         catch (ContainerNotExistException)
         {
-            // An aborted create can leave the directory without state.json: remove it anyway (as runc).
+            // An aborted create can leave the directory without state.json: remove it anyway (as runc), after
+            // killing and removing what a create killed half-way left in its cgroup.
             string path = Path.Combine(inv.Global.Root, id);
+            Container.CleanUpHalfCreated(inv.Global.Root, id);
             try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

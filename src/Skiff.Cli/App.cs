@@ -14,7 +14,7 @@ internal static class App
 {
     public const string Name = "skiff";
     public const string Version = "0.1.0";
-    public const string SpecVersion = "1.2.0";
+    public const string SpecVersion = LibContainer.Configs.DefaultSpec.OciVersion;
     public const string DefaultRoot = "/run/skiff";
 
     public static string VersionText => $"{Name} version {Version}\nspec: {SpecVersion}\ndotnet: {Environment.Version}\n";

@@ -10,8 +10,8 @@ namespace Skiff.LibContainer.Configs;
 /// <summary>The starter config.json of `skiff spec` (runc 1.2's specconv.Example and ToRootless).</summary>
 public static class DefaultSpec
 {
-    /// <summary>The runtime-spec version skiff implements (runc 1.2: specs-go 1.2.0).</summary>
-    public const string OciVersion = "1.2.0";
+    /// <summary>The runtime-spec version skiff implements (runc 1.4/1.5: specs-go 1.3.0); `spec` writes it.</summary>
+    public const string OciVersion = "1.3.0";
 
     private static List<string> DefaultCaps() => ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
 

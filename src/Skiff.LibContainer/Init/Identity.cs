@@ -14,10 +14,22 @@ internal static class Identity
 {
     public static void Apply(User user, List<string> env) => Apply(user, env, rootlessEuid: false);
 
+    /// <summary>
+    /// crun's annotation (podman's `--group-add keep-groups`): present (with any value but "0" or "false"), the
+    /// process keeps the supplementary groups the runtime was started with: setgroups is not called at all, so
+    /// neither additionalGids nor the reset to none apply.
+    /// </summary>
+    public const string KeepOriginalGroupsAnnotation = "run.oci.keep_original_groups";
+
+    /// <summary>Whether <see cref="KeepOriginalGroupsAnnotation"/> asks to keep the groups.</summary>
+    public static bool KeepOriginalGroups(IReadOnlyDictionary<string, string>? annotations) =>
+        annotations is not null && annotations.TryGetValue(KeepOriginalGroupsAnnotation, out string? v) && v is not ("0" or "false");
+
     /// <param name="user">process.user: uid, gid, additionalGids, umask (username is not looked up, as runc).</param>
     /// <param name="env">The process environment (KEY=VALUE); HOME is added when missing or empty.</param>
     /// <param name="rootlessEuid">runc's RootlessEUID: no supplementary groups at all.</param>
-    public static void Apply(User user, List<string> env, bool rootlessEuid)
+    /// <param name="keepOriginalGroups">Leave the supplementary groups as inherited (no setgroups).</param>
+    public static void Apply(User user, List<string> env, bool rootlessEuid, bool keepOriginalGroups = false)
     {
         uint[] groups = user.AdditionalGids?.ToArray() ?? [];
         if (rootlessEuid && groups.Length > 0)
@@ -25,7 +37,7 @@ internal static class Identity
 
         FixStdioPermissions(user.Uid);
 
-        bool allowSupGroups = !rootlessEuid && !SetgroupsDenied();
+        bool allowSupGroups = !rootlessEuid && !keepOriginalGroups && !SetgroupsDenied();
         Libc.SetKeepCaps(true);
         try
         {

@@ -39,7 +39,8 @@ internal static class ProcessFinal
         Labels.SetSelinuxExecLabel(proc.SelinuxLabel);
         // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities are dropped.
         if (seccomp is not null && !proc.NoNewPrivileges) LoadSeccomp(seccomp, sync);
-        ProcessSetup.FinalizeNamespace(proc, env, cfg.PreserveFds, cfg.RootlessEuid);
+        ProcessSetup.FinalizeNamespace(proc, env, cfg.PreserveFds, cfg.RootlessEuid,
+            Identity.KeepOriginalGroups(cfg.Spec.Annotations));
         if (cfg.IsSetns) Labels.ApplyAppArmor(proc.ApparmorProfile);
         // As close to execve as possible, so that few syscalls need allowing in the profile.
         if (seccomp is not null && proc.NoNewPrivileges) LoadSeccomp(seccomp, sync);

@@ -14,7 +14,8 @@ internal static class ProcessSetup
     /// <param name="env">The process environment; HOME is filled in when missing.</param>
     /// <param name="preserveFds">--preserve-fds: fds 3 .. 3+N-1 stay open across exec.</param>
     /// <param name="rootlessEuid">runc's RootlessEUID (no supplementary groups).</param>
-    public static void FinalizeNamespace(Process process, List<string> env, int preserveFds, bool rootlessEuid)
+    /// <param name="keepOriginalGroups">run.oci.keep_original_groups: keep the inherited supplementary groups.</param>
+    public static void FinalizeNamespace(Process process, List<string> env, int preserveFds, bool rootlessEuid, bool keepOriginalGroups = false)
     {
         // Anything we inherited or opened that the container should not see (runc's CloseExecFrom).
         try { Libc.MarkCloexecFrom(preserveFds + 3); }
@@ -37,7 +38,7 @@ internal static class ProcessSetup
         try { Capabilities.ApplyBoundingSet(caps); }
         catch (SyscallException ex) { throw new ContainerException("unable to apply bounding set", ex); }
 
-        try { Identity.Apply(process.User, env, rootlessEuid); }
+        try { Identity.Apply(process.User, env, rootlessEuid, keepOriginalGroups); }
         catch (Exception ex) when (ex is SyscallException or ContainerException)
         {
             throw new ContainerException("unable to setup user", ex);

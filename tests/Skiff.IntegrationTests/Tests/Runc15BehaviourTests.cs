@@ -126,4 +126,44 @@ public sealed class Runc15BehaviourTests : ContainerTest
         Rt.Delete(ida, force: true).AssertSuccess();
         AssertNothingLeaked(ida, a);
     }
+
+    [FactUnlessRunc11("runc 1.1 cannot delete what a killed create left")]
+    public void DeleteCleansUpAfterACreateKilledHalfWay()
+    {
+        if (RepoPaths.IsRunc) return; // skiff's crash-consistent create record
+        // a createRuntime hook holds `create` in the middle (init made, cgroup joined, no state.json yet)
+        string mark = Path.Combine(RepoPaths.TempRoot, "hook-" + Guid.NewGuid().ToString("N")[..8]);
+        var b = NewBundle("sleep", "100").AddHook("createRuntime", "/bin/sh", ["sh", "-c", $"echo $$ > {mark}.tmp; mv {mark}.tmp {mark}; exec sleep 60"]);
+        b.Save();
+        var id = NewId("hk");
+        var psi = new System.Diagnostics.ProcessStartInfo(RepoPaths.RuntimePath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--root", Rt.Root, "create", "-b", b.Dir, id }) psi.ArgumentList.Add(a);
+        using var create = System.Diagnostics.Process.Start(psi)!;
+        int hook = 0;
+        try
+        {
+            for (int i = 0; i < 600 && !File.Exists(mark); i++) Thread.Sleep(50);
+            Assert.True(File.Exists(mark), "the hook never ran");
+            hook = int.Parse(File.ReadAllText(mark).Trim());
+            var record = JsonNode.Parse(File.ReadAllText(Path.Combine(Rt.Root, id, "state.json")))!;
+            var cgroups = record["cgroup_paths"]!.AsObject().Select(kv => kv.Value!.GetValue<string>()).Distinct().ToList();
+            string procs = cgroups.Select(d => Path.Combine(d, "cgroup.procs")).First(File.Exists);
+            var inside = File.ReadAllLines(procs).Where(l => l.Length > 0).Select(int.Parse).ToList();
+            Assert.NotEmpty(inside); // control: init is there, in the container's cgroup
+
+            create.Kill(); // SIGKILL, half-way
+            create.WaitForExit();
+            Assert.Equal("stopped", Rt.Status(id)); // the record outlives the killed create: seen, and stopped
+            Rt.Delete(id, force: true).AssertSuccess();
+            Assert.All(inside, pid => Assert.False(HostProc.IsAlive(pid)));
+            Assert.All(cgroups, d => Assert.False(Directory.Exists(d)));
+            Assert.False(Directory.Exists(Path.Combine(Rt.Root, id)));
+            AssertNothingLeaked(id, b);
+        }
+        finally
+        {
+            if (hook > 0) HostProc.Kill(hook, 9);
+            Runtime.TryDelete(mark);
+        }
+    }
 }

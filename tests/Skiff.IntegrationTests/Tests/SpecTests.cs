@@ -22,6 +22,13 @@ public sealed class SpecTests : ContainerTest
         }
     }
 
+    [FactUnlessRunc11("runc 1.1 writes runtime-spec 1.0.2")]
+    public void SpecWritesRuntimeSpec13()
+    {
+        // runc 1.4/1.5 vendor runtime-spec 1.3.0 and `spec` writes that version
+        Assert.Equal("1.3.0", Spec()["ociVersion"]!.GetValue<string>());
+    }
+
     [Fact]
     public void SpecWritesADefaultConfig()
     {

@@ -36,7 +36,7 @@ public sealed class AppTests : IDisposable
     {
         var o = new StringWriter();
         Assert.Equal(0, Skiff.Cli.App.Run(["--version"], o, TextWriter.Null));
-        Assert.StartsWith("skiff version 0.1.0\nspec: 1.2.0\n", o.ToString());
+        Assert.StartsWith("skiff version 0.1.0\nspec: 1.3.0\n", o.ToString());
         o = new StringWriter();
         Assert.Equal(0, Skiff.Cli.App.Run(["-v"], o, TextWriter.Null));
         Assert.StartsWith("skiff version", o.ToString());
@@ -180,7 +180,7 @@ public sealed class AppTests : IDisposable
         string bundle = Path.Combine(_dir, "b");
         Directory.CreateDirectory(bundle);
         Assert.Equal(0, Run("spec", "-b", bundle).Code);
-        Assert.StartsWith("{\n\t\"ociVersion\": \"1.2.0\",", File.ReadAllText(Path.Combine(bundle, "config.json")));
+        Assert.StartsWith("{\n\t\"ociVersion\": \"1.3.0\",", File.ReadAllText(Path.Combine(bundle, "config.json")));
         var again = Run("spec", "--bundle", bundle);
         Assert.Equal(1, again.Code);
         Assert.Contains("msg=\"File config.json exists. Remove it first\"", again.Log);

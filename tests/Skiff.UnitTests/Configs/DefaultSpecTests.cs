@@ -370,11 +370,11 @@ public class DefaultSpecTests
 }
 """;
 
-    // runc 1.2 dropped ambient capabilities from the example (runc#4367) and uses runtime-spec 1.2.0;
+    // runc 1.2 dropped ambient capabilities from the example (runc#4367); runc 1.4/1.5 use runtime-spec 1.3.0;
     // the hostname is ours.
     private static string ToSkiff(string runc)
     {
-        string s = runc.Replace("\"ociVersion\": \"1.0.2-dev\"", "\"ociVersion\": \"1.2.0\"")
+        string s = runc.Replace("\"ociVersion\": \"1.0.2-dev\"", "\"ociVersion\": \"1.3.0\"")
             .Replace("\"hostname\": \"runc\"", "\"hostname\": \"skiff\"");
         const string ambient = "],\n\t\t\t\"ambient\": [\n\t\t\t\t\"CAP_AUDIT_WRITE\",\n\t\t\t\t\"CAP_KILL\",\n\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n\t\t\t";
         Assert.Contains(ambient, s);

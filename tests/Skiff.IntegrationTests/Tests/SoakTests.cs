@@ -30,7 +30,8 @@ public sealed class SoakTests : ContainerTest
             _out.WriteLine("SKIFF_SOAK not set: skipped (opt-in)");
             return;
         }
-        var b = NewBundle("sleep", "100");
+        // a private rootfs: the shared one is also used by every other test running meanwhile
+        var b = NewBundle("sleep", "100").PrivateRootfs();
         b.Save();
         var before = MemInfo();
         var sw = Stopwatch.StartNew();
@@ -39,8 +40,9 @@ public sealed class SoakTests : ContainerTest
         {
             var id = NewId("soak");
             // a failed verb is recorded and the cycle cleaned up: the run goes on, the test fails at the end
-            foreach (var r in new[] { Rt.Create(id, b), Rt.Start(id), Rt.Kill(id, "KILL"), Rt.Delete(id, force: true) })
+            foreach (var verb in new Func<RunResult>[] { () => Rt.Create(id, b), () => Rt.Start(id), () => Rt.Kill(id, "KILL"), () => Rt.Delete(id, force: true) })
             {
+                var r = verb();
                 if (r.ExitCode != 0)
                 {
                     failures.Add($"cycle {i}: {r.Describe()}: {string.Join(" / ", r.ErrorMessages)}");

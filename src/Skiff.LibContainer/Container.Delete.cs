@@ -74,7 +74,7 @@ public sealed partial class Container
         else
         {
             // init's death ends its pid namespace; nothing else in the cgroup is signalled (it may not be ours)
-            Libc.kill(InitPid, 9);
+            if (InitPid > 0) Libc.kill(InitPid, 9);
             if (IsPaused())
             {
                 try { Cgroup().Thaw(); } catch (Exception ex) { Log.Warn($"thawing after kill: {ErrorText.Render(ex)}"); }

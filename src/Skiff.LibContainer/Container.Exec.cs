@@ -17,6 +17,7 @@ public sealed partial class Container
         switch (Status)
         {
             case ContainerStatus.Stopped: throw new ContainerException("cannot exec in a stopped container");
+            case ContainerStatus.Creating: throw new ContainerException("cannot exec in a container that is being created");
             case ContainerStatus.Paused when !o.IgnorePaused:
                 throw new ContainerException("cannot exec in a paused container (use --ignore-paused to override)");
         }

@@ -172,7 +172,8 @@ public sealed partial class Container
             SignalAll(signal);
             return;
         }
-        if (status == ContainerStatus.Stopped) throw new ContainerException("container not running");
+        // a create in progress may not know init's pid yet: never kill(0), which is our own process group
+        if (status == ContainerStatus.Stopped || InitPid <= 0) throw new ContainerException("container not running");
         Errno e = Check.Try(Libc.kill(InitPid, signal));
         if (e != Errno.OK && e != Errno.ESRCH) throw new SyscallException("kill", e);
         // a v1 frozen task only dies once thawed: thaw for SIGKILL (as runc), the container is gone anyway

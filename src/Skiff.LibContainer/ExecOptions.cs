@@ -160,7 +160,7 @@ public sealed class ExecOptions
         }
         catch (Skiff.RuntimeSpec.GoJson.GoJsonException ex)
         {
-            throw new ContainerException(ex.Message);
+            throw new ContainerException($"parsing {file}: {ex.Message}");
         }
     }
 

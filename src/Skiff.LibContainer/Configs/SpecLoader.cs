@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Skiff.RuntimeSpec.GoJson;
@@ -19,19 +18,42 @@ public static class SpecLoader
     public static Spec Load(string bundle)
     {
         string path = Path.Combine(bundle, ConfigFile);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException) { throw new ContainerException($"JSON specification file {ConfigFile} not found"); }
-        catch (DirectoryNotFoundException) { throw new ContainerException($"JSON specification file {ConfigFile} not found"); }
-        catch (UnauthorizedAccessException) { throw new SyscallException("open", Errno.EACCES, ConfigFile); }
-        Spec spec = Parse(data);
+        Spec spec = Parse(ReadConfig(path));
         ValidateProcess(spec.Process);
         if (spec.Root is { Path.Length: > 0 } root && !Path.IsPathRooted(root.Path))
             root.Path = DefaultSpec.CleanPath(Path.Combine(Path.GetFullPath(bundle), root.Path));
         return spec;
+    }
+
+    /// <summary>The file's bytes, with runc's texts for what goes wrong ("read config.json: is a directory").</summary>
+    private static byte[] ReadConfig(string path)
+    {
+        SafeFd fd;
+        try
+        {
+            fd = Libc.Open(path, Libc.O_RDONLY);
+        }
+        catch (SyscallException ex) when (ex.Errno is Errno.ENOENT or Errno.ENOTDIR)
+        {
+            throw new ContainerException($"JSON specification file {ConfigFile} not found");
+        }
+        catch (SyscallException ex)
+        {
+            throw new SyscallException("open", ex.Errno, ConfigFile);
+        }
+        using (fd)
+        {
+            var data = new MemoryStream();
+            byte[] buf = new byte[64 << 10];
+            while (true)
+            {
+                int n;
+                try { n = Libc.Read(fd, buf); }
+                catch (SyscallException ex) { throw new SyscallException("read", ex.Errno, ConfigFile); }
+                if (n == 0) return data.ToArray();
+                data.Write(buf, 0, n);
+            }
+        }
     }
 
     /// <summary>Parses config.json bytes (no validation) as runc's json.Decoder does (see <see cref="GoJsonDecoder"/>):

@@ -27,6 +27,18 @@ public sealed class BadInputTests : ContainerTest
         Assert.Equal(BadInputCorpus.All.Count, BadInputCorpus.All.Select(c => c.Name).Distinct().Count());
     }
 
+    [Fact]
+    public void AConfigThatIsADirectory()
+    {
+        var b = NewBundle("true");
+        Directory.CreateDirectory(b.ConfigPath);
+        var id = NewId("bad");
+        var r = Rt.Exec(["run", "-b", b.Dir, id]);
+        r.AssertFailure("read config.json: is a directory", exitCode: 1);
+        Assert.Single(r.ErrorMessages);
+        AssertNothingLeaked(id, b);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void IsRefusedWithOneClearLine(string name)

@@ -30,17 +30,26 @@ public sealed class SoakTests : ContainerTest
             _out.WriteLine("SKIFF_SOAK not set: skipped (opt-in)");
             return;
         }
-        var b = NewBundle("sleep", "100");
+        // a private rootfs: the shared one is also used by every other test running meanwhile
+        var b = NewBundle("sleep", "100").PrivateRootfs();
         b.Save();
         var before = MemInfo();
         var sw = Stopwatch.StartNew();
+        var failures = new List<string>();
         for (int i = 0; i < Cycles; i++)
         {
             var id = NewId("soak");
-            Rt.Create(id, b).AssertSuccess();
-            Rt.Start(id).AssertSuccess();
-            Rt.Kill(id, "KILL").AssertSuccess();
-            Rt.Delete(id, force: true).AssertSuccess();
+            // a failed verb is recorded and the cycle cleaned up: the run goes on, the test fails at the end
+            foreach (var verb in new Func<RunResult>[] { () => Rt.Create(id, b), () => Rt.Start(id), () => Rt.Kill(id, "KILL"), () => Rt.Delete(id, force: true) })
+            {
+                var r = verb();
+                if (r.ExitCode != 0)
+                {
+                    failures.Add($"cycle {i}: {r.Describe()}: {string.Join(" / ", r.ErrorMessages)}");
+                    Rt.Delete(id, force: true);
+                    break;
+                }
+            }
         }
         var elapsed = sw.Elapsed;
         Thread.Sleep(2000);
@@ -49,7 +58,9 @@ public sealed class SoakTests : ContainerTest
         var leaks = Leaks.Find(Rt.Root, "it-soak-", Rt.TrackedPids, [b.Dir]);
         _out.WriteLine($"{Cycles} cycles in {elapsed.TotalSeconds:F1} s ({elapsed.TotalMilliseconds / Cycles:F0} ms/cycle); leftovers: {leaks.Count}");
         _out.WriteLine($"MemAvailable {before["MemAvailable"]} -> {after["MemAvailable"]} kB; Slab {before["Slab"]} -> {after["Slab"]} kB; SUnreclaim {before["SUnreclaim"]} -> {after["SUnreclaim"]} kB");
+        _out.WriteLine($"failed cycles: {failures.Count}" + string.Concat(failures.Select(f => "\n  " + f)));
         Assert.Empty(leaks);
+        Assert.Empty(failures);
         Assert.Empty(Directory.GetDirectories(Rt.Root));
     }
 }

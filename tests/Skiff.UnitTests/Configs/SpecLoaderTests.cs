@@ -32,6 +32,13 @@ public sealed class SpecLoaderTests : IDisposable
         Assert.Equal("JSON specification file config.json not found", Message(() => SpecLoader.Load(Path.Combine(_dir, "nope"))));
 
     [Fact]
+    public void ADirectory_IsRuncsReadError()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "config.json"));
+        Assert.Equal("read config.json: is a directory", Message(() => SpecLoader.Load(_dir)));
+    }
+
+    [Fact]
     public void Empty_IsEOF()
     {
         WriteConfig("\n");

@@ -105,6 +105,7 @@ public sealed partial class Container
         {
             throw new ContainerException("unable to start container process", ex);
         }
+        if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, init.Pid, "standard");
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
         return container;

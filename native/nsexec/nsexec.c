@@ -588,6 +588,7 @@ __attribute__((constructor)) static void nsexec(void)
 	if (prctl(PR_SET_NAME, "skiff:[0:PARENT]", 0, 0, 0) < 0)
 		bail("failed to set process name");
 
+	debug("=> nsexec container setup"); /* runc's milestones, grepped for */
 	nl_parse(initfd, &c);
 	if (getenv(ENV_PRELOAD) != NULL &&
 	    dlopen(getenv(ENV_PRELOAD), RTLD_NOW | RTLD_GLOBAL) == NULL)
@@ -623,5 +624,5 @@ __attribute__((constructor)) static void nsexec(void)
 	/* Only stage 2 gets here; the .NET runtime starts after we return. */
 	run_init(&c, initsync[1]);
 	free(c.data);
-	debug("returning to the runtime");
+	debug("<= nsexec container setup");
 }

@@ -37,6 +37,7 @@ public sealed partial class Container
         // nothing is created by the managers until Apply: their paths can be recorded first
         var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
+        CheckCgroupUnused(cgroup); // before anything owns it: a failure here must leave a pre-existing cgroup alone
         IntelRdtManager? rdt = null;
         if (linux.IntelRdt is { } rdtConfig)
         {
@@ -129,6 +130,7 @@ public sealed partial class Container
         {
             throw new ContainerException("unable to start container process", ex);
         }
+        if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, init.Pid, "standard");
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
         TestKnob.Crash("done");
@@ -239,5 +241,28 @@ public sealed partial class Container
             while (Libc.Read(fd!, b, "read exec fifo") > 0) { }
         }
         Libc.unlink(fifoPath);
+    }
+
+    /// <summary>
+    /// runc 1.2's checks of a cgroup that already exists: no processes in it (they would become the container's),
+    /// and not frozen (init would stop on its first step, and create wait for it forever). Made before the cgroup
+    /// is ours to destroy on failure. On v1 only one hierarchy is looked at, as runc does.
+    /// </summary>
+    private static void CheckCgroupUnused(ICgroupManager cgroup)
+    {
+        if (cgroup.Exists())
+        {
+            int n;
+            try { n = cgroup.GetAllPids().Count; }
+            catch (Exception ex) when (ex.Has(Errno.ENOENT) || ex.Has(Errno.ENODEV)) { n = 0; } // removed meanwhile
+            if (n != 0) throw new ContainerException($"container's cgroup is not empty: {n} process(es) found");
+        }
+        bool frozen;
+        try { frozen = cgroup.IsFrozen(); }
+        catch (Exception ex) when (ex is SyscallException or CgroupException)
+        {
+            throw new ContainerException("unable to get cgroup freezer state", ex);
+        }
+        if (frozen) throw new ContainerException("container's cgroup unexpectedly frozen");
     }
 }

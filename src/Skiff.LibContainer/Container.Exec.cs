@@ -80,7 +80,7 @@ public sealed partial class Container
             }
             rb.Commit();
         }
-        if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, p.Pid);
+        if (o.PidfdSocket is not null) SendPidfd(o.PidfdSocket, p.Pid, "setns");
         if (o.PidFile is not null) WritePidFile(o.PidFile, p.Pid);
         if (o.Detach) return 0;
         return ForegroundRunner.Run(p.Pid, ourEnd, subreaper: false);
@@ -119,14 +119,15 @@ public sealed partial class Container
         if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
-    /// <summary>--pidfd-socket: a pidfd of the process over the socket (SCM_RIGHTS, as runc's utils.SendFile).</summary>
-    private static void SendPidfd(string socket, int pid)
+    /// <summary>--pidfd-socket (create, run, exec): a pidfd of the process over the socket (SCM_RIGHTS), the message
+    /// naming the process kind as runc's setupPidfd does ("standard" for init, "setns" for exec).</summary>
+    internal static void SendPidfd(string socket, int pid, string kind)
     {
         try
         {
             using var pidfd = Libc.PidfdOpen(pid);
             using var conn = Libc.ConnectUnix(socket);
-            Libc.SendWithFds(conn, "pidfd"u8.ToArray(), [pidfd.Fd]);
+            Libc.SendWithFds(conn, System.Text.Encoding.UTF8.GetBytes(kind), [pidfd.Fd]);
         }
         catch (Exception ex) when (ex is SyscallException)
         {

@@ -10,6 +10,8 @@ public sealed class CreateOptions
     public string Bundle { get; set; } = "";
     public string? PidFile { get; set; }
     public string? ConsoleSocket { get; set; }
+    /// <summary>--pidfd-socket: an AF_UNIX socket that gets a pidfd of the container's init.</summary>
+    public string? PidfdSocket { get; set; }
     public bool NoPivot { get; set; }
     public bool NoNewKeyring { get; set; }
     public int PreserveFds { get; set; }

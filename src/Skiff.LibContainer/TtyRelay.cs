@@ -16,15 +16,12 @@ internal sealed class TtyRelay : IDisposable
     public TtyRelay(SafeFd master)
     {
         _master = master;
+        // runc's recvtty: "\n" from the container stays "\n" in what we relay (no "\r\n"), terminal on our side or not
+        Libc.ClearOnlcr(_master.Fd);
         if (Libc.isatty(0) == 1)
         {
             _saved = Libc.MakeRaw(0);
             Resize();
-        }
-        else
-        {
-            // not a terminal on our side: keep "\n" as is in what we copy out
-            try { Libc.ClearOnlcr(_master.Fd); } catch (SyscallException) { }
         }
         _out = new Thread(() => Copy(_master.Fd, 1)) { IsBackground = true, Name = "tty-out" };
         _in = new Thread(() => Copy(0, _master.Fd)) { IsBackground = true, Name = "tty-in" };

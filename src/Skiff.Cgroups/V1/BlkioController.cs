@@ -31,10 +31,12 @@ internal sealed class BlkioController : Controller
         Throttle(fs, dir, "blkio.throttle.write_iops_device", b.ThrottleWriteIopsDevice);
     }
 
+    /// <summary>runc's detectWeightFilenames: the BFQ files where the kernel has them, else CFQ's blkio.weight (which
+    /// a kernel with neither scheduler lacks too: writing a weight then fails naming blkio.weight).</summary>
     internal static (string Weight, string WeightDevice) WeightFiles(CgroupFs fs, string? dir) =>
-        dir is null || fs.Exists(dir, "blkio.weight") || (fs.Fake && !fs.Exists(dir, "blkio.bfq.weight"))
-            ? ("blkio.weight", "blkio.weight_device")
-            : ("blkio.bfq.weight", "blkio.bfq.weight_device");
+        dir is not null && fs.Exists(dir, "blkio.bfq.weight")
+            ? ("blkio.bfq.weight", "blkio.bfq.weight_device")
+            : ("blkio.weight", "blkio.weight_device");
 
     private static void Throttle(CgroupFs fs, string? dir, string file, List<LinuxThrottleDevice>? devices)
     {

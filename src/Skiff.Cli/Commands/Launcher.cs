@@ -17,6 +17,7 @@ internal static class Launcher
     [
         Flag.Str("bundle", "path to the root of the bundle directory, defaults to the current directory", null, "b"),
         Flag.Str("console-socket", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
+        Flag.Str("pidfd-socket", "path to an AF_UNIX socket which will receive a file descriptor referencing the init process"),
         Flag.Str("pid-file", "specify the file to write the process id to"),
         Flag.Bool("no-pivot", "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk"),
         Flag.Bool("no-new-keyring", "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key"),
@@ -48,6 +49,7 @@ internal static class Launcher
             Bundle = bundle,
             PidFile = pidFile,
             ConsoleSocket = consoleSocket,
+            PidfdSocket = inv.Args.String("pidfd-socket") is { Length: > 0 } pidfdSocket ? Path.GetFullPath(pidfdSocket) : null,
             NoPivot = inv.Args.Bool("no-pivot"),
             NoNewKeyring = inv.Args.Bool("no-new-keyring"),
             PreserveFds = inv.Args.Int("preserve-fds"),

@@ -23,6 +23,8 @@ public static class InitEntry
             string? lv = Environment.GetEnvironmentVariable(InitEnv.LogLevel);
             Log.Level = lv is not null && int.TryParse(lv, out int l) ? (LogLevel)l : LogLevel.Info;
         }
+        // runc's milestone (init_linux.go): people and tests grep --debug output for it
+        if (Log.IsDebug) Log.Debug("child process in init()");
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
         int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);
         if (initFd < 0 || syncFd < 0)

@@ -1,6 +1,7 @@
 using Skiff.LibContainer.Processes;
 using Skiff.LibContainer.Seccomp;
 using Skiff.Linux;
+using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer.Init;
@@ -44,6 +45,7 @@ internal static class ProcessFinal
         if (cfg.IsSetns) Labels.ApplyAppArmor(proc.ApparmorProfile);
         // As close to execve as possible, so that few syscalls need allowing in the profile.
         if (seccomp is not null && proc.NoNewPrivileges) LoadSeccomp(seccomp, sync);
+        if (!cfg.IsSetns && Log.IsDebug) Log.Debug("init: closing the pipe to signal completion"); // runc's milestone
         sync.Dispose();
     }
 

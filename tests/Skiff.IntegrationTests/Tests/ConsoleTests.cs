@@ -61,4 +61,29 @@ public sealed class ConsoleTests : ContainerTest
         Rt.Create(id, b, "--console-socket", SocketPath()).AssertFailure("cannot use console socket if {prog} will not detach or allocate tty");
         AssertNothingLeaked(id, b);
     }
+
+    [FactUnlessRunc11("runc 1.1's relayed output keeps \\r\\n")]
+    public void AForegroundRunOnATerminalRelaysLinesWithoutCarriageReturns()
+    {
+        // the caller's stdin is a terminal (script(1) gives it one); the same program's output without a terminal
+        // is "a\nb\n", and runc 1.2 relays the container's pty with ONLCR cleared, so it compares equal
+        var b = NewBundle("sh", "-c", "sleep 0.5; echo a; echo b").Terminal(true);
+        b.Save();
+        var id = NewId();
+        var cmd = $"{RepoPaths.RuntimePath} --root {Rt.Root} run -b {b.Dir} {id}";
+        var psi = new System.Diagnostics.ProcessStartInfo("script", ["-qec", cmd, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        using var script = System.Diagnostics.Process.Start(psi)!;
+        script.StandardInput.Close();
+        var output = script.StandardOutput.ReadToEnd();
+        script.WaitForExit();
+        Assert.Equal(0, script.ExitCode);
+        // (script echoes the end of its own input as "^@" before the container's output)
+        Assert.EndsWith("a\nb\n", output);
+        Assert.DoesNotContain("\r", output);
+        AssertNothingLeaked(id, b);
+    }
 }

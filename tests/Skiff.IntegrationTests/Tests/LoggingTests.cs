@@ -31,6 +31,50 @@ public sealed class LoggingTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    /// <summary>runc's debug.bats: the milestones people and tests grep --debug output for, in each format and sink.</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text")]
+    [InlineData("json")]
+    public void DebugLogsRuncsMilestones(string? format)
+    {
+        var b = NewBundle("echo", "Hello World");
+        var id = NewId();
+        b.Save();
+        string output;
+        if (format is null)
+        {
+            var r = Rt.Exec(["--debug", "run", "-b", b.Dir, id]).AssertSuccess();
+            output = r.Stderr;
+            Assert.Contains("level=debug", output);
+        }
+        else
+        {
+            string log = Path.Combine(b.Dir, "log.out");
+            var r = Rt.Exec(["--log", log, "--log-format", format, "--debug", "run", "-b", b.Dir, id]).AssertSuccess();
+            Assert.DoesNotContain("level=debug", r.Stderr + r.Stdout);
+            output = File.ReadAllText(log);
+            Assert.Contains(format == "json" ? "\"level\":\"debug\"" : "level=debug", output);
+        }
+        Assert.Contains("nsexec container setup", output);
+        Assert.Contains("child process in init()", output);
+        Assert.Contains("init: closing the pipe to signal completion", output);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public void ExecDebugLogsTheSetupMilestones()
+    {
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        var r = Rt.Exec(["--debug", "exec", id, "true"]).AssertSuccess();
+        Assert.Contains("nsexec container setup", r.Stderr);
+        Assert.Contains("child process in init()", r.Stderr);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void DebugLinesFromTheContainersInitReachTheParentsLog()
     {

@@ -204,13 +204,41 @@ public sealed class RootlessTests : ContainerTest
     [Fact]
     public void AnotherUsersIdCannotBeMapped()
     {
+        // Facts established here, not assumed: newuidmap is installed and the user has a subordinate range (added
+        // when missing), so the mapping below goes through newuidmap; the ids it asks for lie beyond every range
+        // /etc/subuid grants this user, so newuidmap must refuse them.
+        Assert.True(File.Exists("/usr/bin/newuidmap"), "the uidmap package (newuidmap/newgidmap) is needed");
+        SubordinateStart("/etc/subuid");
+        uint beyond = UserSubordinateEnd("/etc/subuid") + 100000;
         var b = RootlessBundle();
-        b.Linux["uidMappings"] = UserNamespaceTests.Maps((0, Uid, 1), (1, 100000, 10));
+        b.Linux["uidMappings"] = UserNamespaceTests.Maps((0, Uid, 1), (1, beyond, 10));
         var id = NewRootlessId();
         b.Save();
-        // without newuidmap (or /etc/subuid) the kernel refuses more than the caller's own uid
         AsUser(b.Dir, "run", id).AssertFailure();
         AssertRootlessNothingLeaked(id, b);
+
+        // the control: the same mapping inside the user's own range runs
+        uint own = SubordinateStart("/etc/subuid");
+        b.Linux["uidMappings"] = UserNamespaceTests.Maps((0, Uid, 1), (1, own, 10));
+        var ok = NewRootlessId();
+        b.Save();
+        AsUser(b.Dir, "run", ok).AssertSuccess();
+        AssertRootlessNothingLeaked(ok, b);
+    }
+
+    /// <summary>The end (exclusive) of the highest subordinate range <paramref name="file"/> grants the test user.</summary>
+    private static uint UserSubordinateEnd(string file)
+    {
+        uint end = 0;
+        foreach (string line in File.ReadAllLines(file))
+        {
+            string[] f = line.Split(':');
+            if (f.Length == 3 && f[0] == UserName && uint.TryParse(f[1], out uint start) && uint.TryParse(f[2], out uint count))
+            {
+                end = Math.Max(end, start + count);
+            }
+        }
+        return end;
     }
 
     /// <summary>The user's subordinate range from /etc/subuid (or /etc/subgid), added when missing.</summary>

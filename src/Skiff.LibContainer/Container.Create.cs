@@ -19,6 +19,7 @@ public sealed partial class Container
         Ids.Validate(o.Id);
         bool rootlessEuid = o.RootlessEuid ?? Libc.geteuid() != 0;
         var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
+        PhaseTrace.Mark("config loaded and validated");
         var process = spec.Process!;
         var (rootUid, rootGid) = HostRootIds(spec);
 
@@ -45,6 +46,7 @@ public sealed partial class Container
         var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
+        PhaseTrace.Mark("state dir, exec fifo, cgroup manager");
         IntelRdtManager? rdt = null;
         if (linux.IntelRdt is { } rdtConfig)
         {
@@ -106,6 +108,7 @@ public sealed partial class Container
         }
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
+        PhaseTrace.Mark("created");
         return container;
     }
 
@@ -163,7 +166,9 @@ public sealed partial class Container
             case ContainerStatus.Running or ContainerStatus.Paused: throw new ContainerException("cannot start an already running container");
         }
         string fifoPath = Path.Combine(StateDir, FifoName);
+        PhaseTrace.Mark("state loaded");
         ReleaseFifo(fifoPath);
+        PhaseTrace.Mark("exec fifo released: init exec'd the process");
         if (Config.Hooks?.Poststart is { Count: > 0 } hooks)
         {
             try

@@ -23,6 +23,12 @@ public static class InitEntry
             string? lv = Environment.GetEnvironmentVariable(InitEnv.LogLevel);
             Log.Level = lv is not null && int.TryParse(lv, out int l) ? (LogLevel)l : LogLevel.Info;
         }
+        if (long.TryParse(Environment.GetEnvironmentVariable(PhaseTrace.InitEnvName), out long zero))
+        {
+            PhaseTrace.Enable("init", zero);
+            PhaseTrace.MarkAt("exec'd (nsexec stage 0 started)", Libc.nsexec_start_ns());
+            PhaseTrace.Mark("nsexec stages done, runtime started");
+        }
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
         int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);
         if (initFd < 0 || syncFd < 0)
@@ -35,6 +41,7 @@ public static class InitEntry
         {
             InitConfig cfg;
             using (var initSock = new SafeFd(initFd)) cfg = ReadConfig(initSock);
+            PhaseTrace.Mark("config received");
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
             else StandardInit.Run(cfg, sync, fifoFd, consoleFd);
@@ -63,7 +70,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
     }
 

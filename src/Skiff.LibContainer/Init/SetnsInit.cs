@@ -24,10 +24,13 @@ internal static class SetnsInit
         var args = proc.Args is { Count: > 0 } a ? a : throw new ContainerException("args must not be empty");
         string path = ExecLookup.Find(args[0], env);
 
+        PhaseTrace.Mark("console, lookup; send procReady");
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
+        PhaseTrace.Mark("recv procRun");
 
         ProcessFinal.Run(cfg, sync, seccomp, env);
+        PhaseTrace.Mark("user, capabilities, seccomp set: exec");
         Log.Close();
         FinalExec.Exec(path, args, env, cfg.PreserveFds);
     }

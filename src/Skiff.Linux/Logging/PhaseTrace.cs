@@ -50,7 +50,8 @@ public static class PhaseTrace
         double f = 1000.0 / Stopwatch.Frequency;
         string line = string.Create(CultureInfo.InvariantCulture,
             $"trace {s_who} {(ticks - s_zero) * f,8:F3} ms (+{(ticks - s_last) * f:F3}) {phase}");
-        s_last = ticks;
         Log.Write(LogLevel.Info, line);
+        // the next phase starts after this line is written: the trace's own cost is in no phase
+        s_last = Math.Max(ticks, Stopwatch.GetTimestamp());
     }
 }

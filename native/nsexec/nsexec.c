@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nsexec.h"
@@ -51,10 +52,17 @@ static struct {
 	int level;
 } logger = {-1, INFO};
 static int stage = STAGE_NONE;
+/* CLOCK_MONOTONIC when the constructor ran: the process's start for SKIFF_TRACE. */
+static long long start_ns;
 
 int nsexec_stage(void)
 {
 	return stage;
+}
+
+long long nsexec_start_ns(void)
+{
+	return start_ns;
 }
 
 /* The bootstrap message; str[] points into data, indexed by attribute type. */
@@ -572,7 +580,10 @@ __attribute__((constructor)) static void nsexec(void)
 	struct config c = {0};
 	int initfd, childsync[2], initsync[2];
 	pid_t child;
+	struct timespec now;
 
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0)
+		start_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
 	if (getenv(ENV_USERNS_HOLDER) != NULL)
 		userns_holder();
 	if (env == NULL)

@@ -40,5 +40,6 @@
 #define STAGE_INIT   2
 
 int nsexec_stage(void);
+long long nsexec_start_ns(void);
 
 #endif

@@ -130,6 +130,8 @@ internal static class App
         }
         try
         {
+            PhaseTrace.Rename(cmd.Name);
+            PhaseTrace.Mark("arguments parsed, logging set up");
             return cmd.Run(new Invocation(opts, cmd, parsed, stdout, stderr));
         }
         catch (UsageException ue) when (ue.ArgCount)

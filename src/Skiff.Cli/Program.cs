@@ -7,10 +7,17 @@ internal static class Program
         // The container's init must not touch System.Console or the CLI machinery: dispatch it first.
         if (args.Length == 1 && args[0] == "init") return Skiff.LibContainer.Init.InitEntry.Run();
 
+        if (Environment.GetEnvironmentVariable(Skiff.Linux.Logging.PhaseTrace.EnvName) == "1")
+        {
+            Skiff.Linux.Logging.PhaseTrace.Enable(App.Name, Skiff.Linux.Libc.nsexec_start_ns());
+            Skiff.Linux.Logging.PhaseTrace.Mark("runtime started");
+        }
         App.ProgramName = ProgramName();
         using var stdout = new FdWriter(1);
         using var stderr = new FdWriter(2);
-        return App.Run(args, stdout, stderr);
+        int rc = App.Run(args, stdout, stderr);
+        Skiff.Linux.Logging.PhaseTrace.Mark($"exit {rc}");
+        return rc;
     }
 
     // os.Args[0] as runc uses it in "runc: \"create\" requires ..." (argv[0] of this process).

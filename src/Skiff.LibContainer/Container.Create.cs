@@ -19,6 +19,7 @@ public sealed partial class Container
         Ids.Validate(o.Id);
         bool rootlessEuid = o.RootlessEuid ?? Libc.geteuid() != 0;
         var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
+        PhaseTrace.Mark("config loaded and validated");
         var process = spec.Process!;
         var (rootUid, rootGid) = HostRootIds(spec);
 
@@ -77,6 +78,7 @@ public sealed partial class Container
             Check.Rc(Libc.chown(fifoPath, rootUid, rootGid), "chown", fifoPath);
         using var fifo = Libc.Open(fifoPath, Libc.O_PATH);
         TestKnob.Crash("fifo");
+        PhaseTrace.Mark("state dir, exec fifo, cgroup manager");
 
         using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
         var config = new InitConfig
@@ -134,6 +136,7 @@ public sealed partial class Container
         if (o.PidFile is not null) WritePidFile(o.PidFile, init.Pid);
         rb.Commit();
         TestKnob.Crash("done");
+        PhaseTrace.Mark("created");
         return container;
     }
 
@@ -191,7 +194,9 @@ public sealed partial class Container
             case ContainerStatus.Running or ContainerStatus.Paused: throw new ContainerException("cannot start an already running container");
         }
         string fifoPath = Path.Combine(StateDir, FifoName);
+        PhaseTrace.Mark("state loaded");
         ReleaseFifo(fifoPath);
+        PhaseTrace.Mark("exec fifo released: init exec'd the process");
         if (Config.Hooks?.Poststart is { Count: > 0 } hooks)
         {
             try

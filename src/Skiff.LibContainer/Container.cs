@@ -80,16 +80,25 @@ public sealed partial class Container
     }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>
-    public static Container Load(string root, string id)
+    public static Container Load(string root, string id) => Load(root, id, summaryOnly: false);
+
+    /// <summary>
+    /// Loads only what the OCI state and the status need (id, bundle, rootfs, pid, created, cgroups, the config's
+    /// ociVersion and annotations), several times cheaper than <see cref="Load(string, string)"/>: for `state` and
+    /// `list`. Such a container is for reading its state, not for other verbs.
+    /// </summary>
+    public static Container LoadSummary(string root, string id) => Load(root, id, summaryOnly: true);
+
+    private static Container Load(string root, string id, bool summaryOnly)
     {
         Ids.Validate(id);
-        return new Container(root, ReadState(root, id));
+        return new Container(root, ReadState(root, id, summaryOnly));
     }
 
     /// <summary>Reads root/id/state.json again (after taking the lock: another verb may have changed or removed it).</summary>
-    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id);
+    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id, summaryOnly: false);
 
-    private static ContainerState ReadState(string root, string id)
+    private static ContainerState ReadState(string root, string id, bool summaryOnly)
     {
         string file = Path.Combine(root, id, StateFile);
         byte[] json;
@@ -104,7 +113,9 @@ public sealed partial class Container
         ContainerState? st;
         try
         {
-            st = JsonSerializer.Deserialize(json, SkiffJsonContext.Default.ContainerState);
+            st = summaryOnly
+                ? JsonSerializer.Deserialize(json, StateSummaryJsonContext.Default.ContainerStateSummary)?.ToState()
+                : JsonSerializer.Deserialize(json, SkiffJsonContext.Default.ContainerState);
         }
         catch (JsonException ex)
         {
@@ -114,7 +125,9 @@ public sealed partial class Container
     }
 
     /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped with a warning).</summary>
-    public static IReadOnlyList<Container> List(string root)
+    /// <param name="root">The state root.</param>
+    /// <param name="summaryOnly">Load each as <see cref="LoadSummary"/> does (for `list`).</param>
+    public static IReadOnlyList<Container> List(string root, bool summaryOnly = false)
     {
         var list = new List<Container>();
         if (!Directory.Exists(root)) return list;
@@ -123,7 +136,7 @@ public sealed partial class Container
             string id = Path.GetFileName(dir);
             try
             {
-                list.Add(Load(root, id));
+                list.Add(Load(root, id, summaryOnly));
             }
             catch (ContainerNotExistException)
             {

@@ -26,6 +26,11 @@ public static unsafe partial class Libc
     [LibraryImport("nsexec")]
     public static partial int nsexec_stage();
 
+    /// <summary>CLOCK_MONOTONIC (ns) when nsexec's constructor ran: this process's start, before the .NET runtime's
+    /// (SKIFF_TRACE). Only in the published binary, as <see cref="nsexec_stage"/>.</summary>
+    [LibraryImport("nsexec")]
+    public static partial long nsexec_start_ns();
+
     /// <summary>setns(2) on the calling thread; <paramref name="path"/> only names the namespace in errors.</summary>
     public static void Setns(SafeFd fd, int nstype, string? path = null) =>
         Check.Rc(setns(fd.Fd, nstype), "setns", path);

@@ -17,7 +17,7 @@ internal static class StateJson
     public static ContainerState From(Container c, string owner)
     {
         ContainerStatus status = c.Status;
-        string version = c.OciState().OciVersion;
+        string version = c.Config.OciVersion; // not OciState(): it would compute the status a second time
         // runc reports pid 0 for a stopped container.
         int pid = status == ContainerStatus.Stopped ? 0 : c.InitPid;
         return new ContainerState(version, c.Id, pid, status.Text(), c.Bundle, c.Rootfs, c.Created, c.Annotations, owner);

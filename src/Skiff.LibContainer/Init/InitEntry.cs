@@ -25,6 +25,12 @@ public static class InitEntry
         }
         // runc's milestone (init_linux.go): people and tests grep --debug output for it
         if (Log.IsDebug) Log.Debug("child process in init()");
+        if (long.TryParse(Environment.GetEnvironmentVariable(PhaseTrace.InitEnvName), out long zero))
+        {
+            PhaseTrace.Enable("init", zero);
+            PhaseTrace.MarkAt("exec'd (nsexec stage 0 started)", Libc.nsexec_start_ns());
+            PhaseTrace.Mark("nsexec stages done, runtime started");
+        }
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
         int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);
         if (initFd < 0 || syncFd < 0)
@@ -37,6 +43,7 @@ public static class InitEntry
         {
             InitConfig cfg;
             using (var initSock = new SafeFd(initFd)) cfg = ReadConfig(initSock);
+            PhaseTrace.Mark("config received");
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
             else StandardInit.Run(cfg, sync, fifoFd, consoleFd);
@@ -80,7 +87,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
     }
 

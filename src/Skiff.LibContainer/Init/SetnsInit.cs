@@ -26,10 +26,13 @@ internal static class SetnsInit
         string path = ExecLookup.Find(args[0], env);
 
         ProcessFinal.BeforeReady(cfg);
+        PhaseTrace.Mark("console, lookup; send procReady");
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
+        PhaseTrace.Mark("recv procRun");
 
         ProcessFinal.Run(cfg, sync, seccomp, env);
+        PhaseTrace.Mark("user, capabilities, seccomp set: exec");
         Log.Close();
         FinalExec.Exec(path, args, env, cfg.PreserveFds);
     }

@@ -28,6 +28,7 @@ internal static class StandardInit
         // read what we need from the host before the root switch hides it
         Capabilities.KernelLastCap();
         using var seccomp = ProcessFinal.CompileSeccomp(spec);
+        PhaseTrace.Mark("loopback, seccomp compiled");
 
         void HooksSync()
         {
@@ -39,6 +40,7 @@ internal static class StandardInit
 
         if (newMnt) RootfsSetup.Prepare(cfg, sync, HooksSync);
         else HooksSync();
+        PhaseTrace.Mark("rootfs prepared (mounts, procHooks, pivot_root)");
 
         if (cfg.CreateConsole)
         {
@@ -61,10 +63,13 @@ internal static class StandardInit
         string path = ExecLookup.Find(args[0], env);
 
         ProcessFinal.BeforeReady(cfg);
+        PhaseTrace.Mark("console, hostname, sysctl, rootfs finalized, keyring; send procReady");
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);
+        PhaseTrace.Mark("recv procRun");
 
         ProcessFinal.Run(cfg, sync, seccomp, env);
+        PhaseTrace.Mark("user, capabilities, seccomp set: waiting on the exec fifo");
         // the parent stops reading once the sync socket and the log pipe close
         Log.Close();
 

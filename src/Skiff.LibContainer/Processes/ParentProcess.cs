@@ -42,6 +42,7 @@ internal abstract class ParentProcess
         // the binary the child runs: a clone the container cannot write (CVE-2019-5736), made before any fd we
         // would leak if it failed
         SafeFd exe = ExeClone.Open();
+        PhaseTrace.Mark("binary clone");
         var (initParent, initChild) = Libc.SocketPair(Libc.SOCK_STREAM);
         var (syncParent, syncChild) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
         var (logRead, logWrite) = Libc.Pipe();
@@ -63,6 +64,7 @@ internal abstract class ParentProcess
             $"{InitEnv.LogLevel}={(int)Log.Level}",
             $"{InitEnv.InitType}={(_config.IsSetns ? "setns" : "standard")}",
         };
+        if (PhaseTrace.On) env.Add($"{PhaseTrace.InitEnvName}={PhaseTrace.Zero}");
         // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
         if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) env.Add($"{InitEnv.Preload}=libseccomp.so.2");
         if (_fifo is not null)
@@ -95,6 +97,7 @@ internal abstract class ParentProcess
         // the child runs the clone through its own reference now; dropping ours waits out an RCU grace period
         // (dissolving the detached mount), so the forwarder's thread does it while the child boots
         logs.Start(release: exe);
+        PhaseTrace.Mark("spawned init");
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
         TestKnob.Crash("spawn");
@@ -105,10 +108,12 @@ internal abstract class ParentProcess
             ApplyCgroup(stage0);
             TestKnob.Crash("cgroup");
             oomBefore = SafeOomCount();
+            PhaseTrace.Mark("cgroup applied");
             Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
             (stage1, Pid) = ReadPids(initSock);
             RecordPid?.Invoke(Pid);
             TestKnob.Crash("pids");
+            PhaseTrace.Mark("nsexec reported the pids");
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = Libc.WaitExit(stage1);
             stage0 = stage1 = 0;
@@ -116,7 +121,9 @@ internal abstract class ParentProcess
             rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
             SendConfig(initSock);
             TestKnob.Crash("config");
+            PhaseTrace.Mark("config sent");
             Serve(sync);
+            PhaseTrace.Mark("init closed the sync socket");
         }
         catch (Exception ex)
         {
@@ -291,6 +298,7 @@ internal abstract class ParentProcess
                 return;
             }
             var msg = m.Value;
+            PhaseTrace.Mark($"recv {msg.Type}");
             if (msg.Type == SyncType.procError) throw new InitException(msg.Message ?? "unknown error");
             seq.Accept(msg.Type);
             if (TestKnob.Enabled) TestKnob.Crash(msg.Type.ToString());
@@ -298,10 +306,12 @@ internal abstract class ParentProcess
             {
                 case SyncType.procHooks:
                     OnHooks();
+                    PhaseTrace.Mark("cgroup limits set, prestart/createRuntime hooks run");
                     sync.Send(SyncType.procHooksDone);
                     break;
                 case SyncType.procReady:
                     OnReady();
+                    PhaseTrace.Mark("rlimits, state.json written");
                     sync.Send(SyncType.procRun);
                     break;
                 case SyncType.procSeccomp:

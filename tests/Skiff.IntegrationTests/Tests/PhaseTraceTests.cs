@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>SKIFF_TRACE=1: a line per phase of both processes (runtime and init), on one time line.</summary>
+public sealed partial class PhaseTraceTests : ContainerTest
+{
+    [GeneratedRegex(@"trace (\w+) +([0-9.]+) ms \(\+([0-9.]+)\) (.*)$")]
+    private static partial Regex TraceLine();
+
+    [SkiffFact]
+    public void RunTracesThePhasesOfBothProcesses()
+    {
+        var b = NewBundle("true");
+        var id = NewId("trace");
+        Rt.Env["SKIFF_TRACE"] = "1";
+        var r = Rt.Run(id, b).AssertSuccess();
+
+        var lines = new List<(string Who, double At, string Phase)>();
+        foreach (var m in r.ErrorMessages.Select(l => TraceLine().Match(l)).Where(m => m.Success))
+        {
+            lines.Add((m.Groups[1].Value, double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[4].Value));
+        }
+        string all = string.Join("\n", lines.Select(l => $"{l.Who} {l.At} {l.Phase}"));
+        foreach (var (who, phase) in new[]
+        {
+            ("skiff", "runtime started"), ("run", "config loaded and validated"), ("run", "spawned init"),
+            ("init", "config received"), ("init", "rootfs prepared (mounts, procHooks, pivot_root)"),
+            ("run", "recv procReady"), ("init", "recv procRun"), ("run", "exec fifo released: init exec'd the process"),
+            ("run", "exit 0"),
+        })
+        {
+            Assert.True(lines.Any(l => l.Who == who && l.Phase == phase), $"no '{who}: {phase}' line in\n{all}");
+        }
+        // each process's lines are in time order; one time line: init reads the config after the runtime sent it
+        foreach (var group in lines.GroupBy(l => l.Who == "init"))
+        {
+            var times = group.Select(l => l.At).ToList();
+            Assert.True(times.SequenceEqual(times.Order()), $"out of order:\n{all}");
+        }
+        double sent = lines.First(l => l.Who == "run" && l.Phase == "config sent").At;
+        double received = lines.First(l => l.Who == "init" && l.Phase == "config received").At;
+        Assert.True(received >= sent, $"init received its config before it was sent:\n{all}");
+        AssertNothingLeaked(id, b);
+    }
+}

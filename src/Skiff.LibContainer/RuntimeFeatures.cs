@@ -24,7 +24,11 @@ public static class RuntimeFeatures
         ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
 
     /// <summary>config.json annotations that change what skiff does (matched whole; a trailing "." is a prefix).</summary>
-    public static readonly IReadOnlyList<string> ConfigAnnotations = [Init.CpuAffinity.Annotation];
+    public static readonly IReadOnlyList<string> ConfigAnnotations =
+        [Init.CpuAffinity.Annotation, Init.Identity.KeepOriginalGroupsAnnotation];
+
+    /// <summary>Annotation (runc's): "true" when checkpoint/restore can work here (a usable criu is installed).</summary>
+    public const string AnnotationCheckpointEnabled = "org.opencontainers.runc.checkpoint.enabled";
 
     /// <summary>Annotation: the libseccomp version skiff loads (runc's).</summary>
     public const string AnnotationLibseccompVersion = "io.github.seccomp.libseccomp.version";
@@ -58,7 +62,14 @@ public static class RuntimeFeatures
                 },
                 Apparmor = new EnabledFeature { Enabled = true },
                 Selinux = new EnabledFeature { Enabled = true },
-                IntelRdt = new EnabledFeature { Enabled = true },
+                // runtime-spec: what the runtime implements, irrespective of the host (resctrl is absent here)
+                IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = true },
+                MemoryPolicy = new MemoryPolicyFeatures
+                {
+                    Modes = [.. MemoryPolicy.Modes.Keys.Order(StringComparer.Ordinal)],
+                    Flags = [.. MemoryPolicy.Flags.Keys.Order(StringComparer.Ordinal)],
+                },
+                NetDevices = new EnabledFeature { Enabled = true },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = true } },
             },
             Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -68,6 +79,7 @@ public static class RuntimeFeatures
             PotentiallyUnsafeConfigAnnotations = [.. ConfigAnnotations],
         };
         AddSeccomp(features);
+        if (Criu.CriuSupport.IsSupported(out _)) features.Annotations[AnnotationCheckpointEnabled] = "true";
         return features;
     }
 

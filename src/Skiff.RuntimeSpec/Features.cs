@@ -27,8 +27,8 @@ public sealed class LinuxFeatures
     public SeccompFeatures? Seccomp { get; set; }
     public EnabledFeature? Apparmor { get; set; }
     public EnabledFeature? Selinux { get; set; }
-    public EnabledFeature? IntelRdt { get; set; }
-    public EnabledFeature? MemoryPolicy { get; set; }
+    public IntelRdtFeatures? IntelRdt { get; set; }
+    public MemoryPolicyFeatures? MemoryPolicy { get; set; }
     public MountExtensionsFeatures? MountExtensions { get; set; }
     public EnabledFeature? NetDevices { get; set; }
 }
@@ -56,6 +56,21 @@ public sealed class SeccompFeatures
 public sealed class EnabledFeature
 {
     public bool? Enabled { get; set; }
+}
+
+/// <summary>runtime-spec 1.3: Intel RDT support in the runtime (not the host), with its schemata and monitoring fields.</summary>
+public sealed class IntelRdtFeatures
+{
+    public bool? Enabled { get; set; }
+    public bool? Schemata { get; set; }
+    public bool? Monitoring { get; set; }
+}
+
+/// <summary>runtime-spec 1.3: the memory policy modes and flags the runtime recognises.</summary>
+public sealed class MemoryPolicyFeatures
+{
+    public List<string>? Modes { get; set; }
+    public List<string>? Flags { get; set; }
 }
 
 public sealed class MountExtensionsFeatures

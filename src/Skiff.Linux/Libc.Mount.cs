@@ -127,13 +127,20 @@ public static unsafe partial class Libc
             return (int)syscall(SysPivotRoot, (long)pa, (long)pb, 0, 0, 0, 0);
     }
 
-    /// <summary>openat2(2); returns the fd or -1 with errno set.</summary>
+    /// <summary>openat2(2); returns the fd or -1 with errno set. EINTR and EAGAIN are retried here, for every
+    /// caller: with RESOLVE_IN_ROOT/BENEATH the kernel answers EAGAIN when a rename or mount anywhere on the host
+    /// raced a ".." step of the walk (a transient race, not an answer).</summary>
     public static int openat2(int dirfd, string path, int flags, uint mode, ulong resolve)
     {
         byte[] p = Utf8Z(path);
         var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = mode, Resolve = resolve };
+        int r, tries = 0;
         fixed (byte* pp = p)
-            return (int)syscall(SysOpenat2, dirfd, (long)pp, (long)&how, sizeof(OpenHow), 0, 0);
+        {
+            do r = (int)syscall(SysOpenat2, dirfd, (long)pp, (long)&how, sizeof(OpenHow), 0, 0);
+            while (r < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN && ++tries < 1024);
+        }
+        return r;
     }
 
     /// <summary>mount_setattr(2) with the given attribute set/clear masks and propagation.</summary>

@@ -53,9 +53,7 @@ internal static class MaskPaths
     /// does not exist.</summary>
     private static SafeFd? OpenOrSkip(string path)
     {
-        int r, tries = 0;
-        do r = openat2(AT_FDCWD, "/" + path.TrimStart('/'), O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-        while (r < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN && ++tries < 128);
+        int r = openat2(AT_FDCWD, "/" + path.TrimStart('/'), O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         if (r >= 0) return new SafeFd(r);
         if (Check.LastErrno is Errno.ENOENT or Errno.ENOTDIR) return null;
         throw new SyscallException("openat2", Check.LastErrno, path);

@@ -101,10 +101,7 @@ internal sealed class ProcfsHandle : IDisposable
     /// refusing symlinks out of it, magic links and any mount crossed on the way.</summary>
     public SafeFd OpenBeneath(string sub, int flags)
     {
-        int fd;
-        int tries = 0;
-        do fd = openat2(Root.Fd, sub, flags | O_CLOEXEC, 0, Beneath);
-        while (fd < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN && ++tries < 64);
+        int fd = openat2(Root.Fd, sub, flags | O_CLOEXEC, 0, Beneath);
         // openat2 missing (an old kernel, or a seccomp profile older than it whose -ENOSYS stub answers: the exec
         // fifo is re-opened after the filter is loaded): a plain openat below the handle's root, still checked to
         // land on a procfs below. The private procfs instance has no mounts on it to cross.

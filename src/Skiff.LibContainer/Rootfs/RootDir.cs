@@ -58,9 +58,7 @@ internal sealed class RootDir : IDisposable
     {
         fd = null;
         string rel = Rel(unsafePath);
-        int r, tries = 0;
-        do r = openat2(Fd.Fd, rel, flags | O_CLOEXEC, 0, resolve | InRoot);
-        while (r < 0 && Check.LastErrno is Errno.EINTR or Errno.EAGAIN && ++tries < 128);
+        int r = openat2(Fd.Fd, rel, flags | O_CLOEXEC, 0, resolve | InRoot);
         if (r >= 0) { fd = new SafeFd(r); return Errno.OK; }
         Errno e = Check.LastErrno;
         if (e != Errno.ENOSYS) return e;

@@ -53,25 +53,31 @@ internal static class Devices
     public static void Create(RootDir root, IEnumerable<Node> nodes, bool useBindMount)
     {
         uint old = umask(0);
+        // The parent directories, each resolved once (usually just /dev).
+        var dirs = new Dictionary<string, SafeFd>(StringComparer.Ordinal);
         try
         {
             foreach (var node in nodes)
             {
                 // /dev/ptmx is made by SetupPtmx.
-                if (MountEntry.CleanPath(node.Path) == "/dev/ptmx") continue;
-                CreateNode(root, node, useBindMount);
+                if (node.Path.Length == 0 || MountEntry.CleanPath(node.Path) == "/dev/ptmx") continue;
+                string parent = RootDir.ParentOf(node.Path, out string name);
+                if (!dirs.TryGetValue(parent, out SafeFd? dir)) dirs[parent] = dir = root.MkdirAll(parent, 0x1ED /* 0755 */);
+                CreateNode(root, dir, name, node, useBindMount);
             }
         }
-        finally { umask(old); }
+        finally
+        {
+            umask(old);
+            foreach (var d in dirs.Values) d.Dispose();
+        }
     }
 
     /// <summary>mknodat below the node's verified parent directory; the new inode is opened O_PATH|O_NOFOLLOW and
     /// checked to be what was made before its mode and owner are set through the fd (runc's mknodDevice). An
     /// existing entry (even a symlink) is left alone: nothing is ever done through it.</summary>
-    private static void CreateNode(RootDir root, Node node, bool bind)
+    private static void CreateNode(RootDir root, SafeFd dir, string name, Node node, bool bind)
     {
-        if (node.Path.Length == 0) return;
-        using SafeFd dir = root.MkdirAllParent(node.Path, out string name);
         if (bind) { BindMountNode(root, dir, name, node); return; }
 
         uint type = node.Type switch

@@ -13,7 +13,7 @@ internal sealed record MountContext(
 {
     private List<MountInfo>? _mountInfo;
 
-    public static MountContext From(InitConfig cfg, RootDir root, List<MountInfo>? mountInfo = null)
+    public static MountContext From(InitConfig cfg, RootDir root)
     {
         var ns = cfg.Spec.Linux?.Namespaces ?? [];
         bool Has(string t) => ns.Any(n => n.Type == t);
@@ -22,7 +22,7 @@ internal sealed record MountContext(
             Has("cgroup"),
             Has("user") || Devices.RunningInUserNs(),
             Has("network"),
-            cfg.CgroupPaths) { _mountInfo = mountInfo };
+            cfg.CgroupPaths);
     }
 
     /// <summary>The mount table as it was when first asked for (the mounts skiff adds later are not in it).</summary>

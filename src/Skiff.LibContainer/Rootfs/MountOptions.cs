@@ -121,10 +121,13 @@ internal sealed class MountOptions
                 if (r.Clear) { m.RecAttrClr |= r.Attr; m.RecAttrSet &= ~r.Attr; }
                 else
                 {
+                    // mount_setattr(2): an atime mode in attr_set needs MOUNT_ATTR__ATIME in attr_clr, and only one
+                    // mode can be set: a later one replaces an earlier one.
+                    bool atimeMode = (r.Attr & MOUNT_ATTR__ATIME) == r.Attr;
+                    if (atimeMode) m.RecAttrSet &= ~MOUNT_ATTR__ATIME;
                     m.RecAttrSet |= r.Attr;
                     m.RecAttrClr &= ~r.Attr;
-                    // mount_setattr(2): an atime mode in attr_set needs MOUNT_ATTR__ATIME in attr_clr.
-                    if ((r.Attr & MOUNT_ATTR__ATIME) == r.Attr) m.RecAttrClr |= MOUNT_ATTR__ATIME;
+                    if (atimeMode) m.RecAttrClr |= MOUNT_ATTR__ATIME;
                 }
             }
             else if (o == "tmpcopyup") m.TmpCopyUp = true;

@@ -82,7 +82,7 @@ internal static class MountToRootfs
             throw new ContainerException($"filesystem \"{m.Device}\" must be mounted on ordinary directory");
         if (e == Errno.ENOENT)
         {
-            try { fd = c.Root.MkdirAll(dest, 0x1ED /* 0755 */, followSymlinks: false); }
+            try { fd = c.Root.MkdirAll(dest, 0x1ED /* 0755 */, followSymlinks: false, knownMissing: true); }
             catch (SyscallException ex) when (ex.Errno is Errno.ELOOP or Errno.ENOTDIR)
             {
                 throw new ContainerException($"filesystem \"{m.Device}\" must be mounted on ordinary directory");
@@ -130,7 +130,8 @@ internal static class MountToRootfs
             }
             try
             {
-                fd = isFile ? c.Root.CreateFile(m.Destination, 0x1A4 /* 0644 */) : c.Root.MkdirAll(m.Destination, 0x1ED /* 0755 */);
+                fd = isFile ? c.Root.CreateFile(m.Destination, 0x1A4 /* 0644 */)
+                    : c.Root.MkdirAll(m.Destination, 0x1ED /* 0755 */, knownMissing: true);
             }
             catch (Exception ex) when (ex is SyscallException or ContainerException)
             {

@@ -18,6 +18,8 @@ internal sealed class ProcfsHandle : IDisposable
     private const ulong PROC_ROOT_INO = 1;
     private const ulong Beneath = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
     private static ProcfsHandle? s_shared;
+    private SafeFd? _fdDir;
+    private int _fdDirThread;
 
     private ProcfsHandle(SafeFd root, string kind)
     {
@@ -131,19 +133,35 @@ internal sealed class ProcfsHandle : IDisposable
     /// <summary>Where the fd points (readlinkat of thread-self/fd/N through this handle).</summary>
     public string FdPath(int fd)
     {
-        using SafeFd dir = OpenBeneath("thread-self/fd", O_PATH | O_DIRECTORY);
         string name = fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return ReadLinkAt(dir.Fd, name) ?? throw new SyscallException("readlinkat", Check.LastErrno, "/proc/thread-self/fd/" + name);
+        return ReadLinkAt(FdDir().Fd, name) ?? throw new SyscallException("readlinkat", Check.LastErrno, "/proc/thread-self/fd/" + name);
     }
 
     /// <summary>Opens the file behind <paramref name="fd"/> again with new flags (the magic link thread-self/fd/N,
     /// reached through this handle).</summary>
     public SafeFd Reopen(int fd, int flags)
     {
-        using SafeFd dir = OpenBeneath("thread-self/fd", O_PATH | O_DIRECTORY);
         string name = fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Check.Fd(openat(dir.Fd, name, flags | O_CLOEXEC, 0), "open", "/proc/thread-self/fd/" + name);
+        return Check.Fd(openat(FdDir().Fd, name, flags | O_CLOEXEC, 0), "open", "/proc/thread-self/fd/" + name);
     }
 
-    public void Dispose() => Root.Dispose();
+    /// <summary>thread-self/fd of the calling thread, opened once per thread (a managed thread stays on its OS
+    /// thread).</summary>
+    private SafeFd FdDir()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        if (_fdDir is null || _fdDirThread != thread)
+        {
+            _fdDir?.Dispose();
+            _fdDir = OpenBeneath("thread-self/fd", O_PATH | O_DIRECTORY);
+            _fdDirThread = thread;
+        }
+        return _fdDir;
+    }
+
+    public void Dispose()
+    {
+        _fdDir?.Dispose();
+        Root.Dispose();
+    }
 }

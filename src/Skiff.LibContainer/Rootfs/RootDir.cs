@@ -72,13 +72,17 @@ internal sealed class RootDir : IDisposable
     /// <summary>os.MkdirAll inside the root: the directory <paramref name="unsafePath"/> resolves to, made with
     /// every missing parent; returns its O_PATH fd. A symlink met among the missing parts is resolved inside the root
     /// (an absolute /var/run -> /run), unless <paramref name="followSymlinks"/> is false.</summary>
-    public SafeFd MkdirAll(string unsafePath, uint mode, bool followSymlinks = true) =>
-        MkdirAll(unsafePath, mode, followSymlinks, 0);
+    /// <param name="knownMissing">The caller just saw the whole path missing: skip that first open.</param>
+    public SafeFd MkdirAll(string unsafePath, uint mode, bool followSymlinks = true, bool knownMissing = false) =>
+        MkdirAll(unsafePath, mode, followSymlinks, knownMissing ? -1 : 0);
 
     private SafeFd MkdirAll(string unsafePath, uint mode, bool follow, int depth)
     {
         ulong resolve = follow ? 0 : RESOLVE_NO_SYMLINKS;
-        Errno e = TryOpen(unsafePath, O_PATH | O_DIRECTORY, resolve, out SafeFd? fd);
+        Errno e = Errno.ENOENT;
+        SafeFd? fd = null;
+        if (depth >= 0) e = TryOpen(unsafePath, O_PATH | O_DIRECTORY, resolve, out fd);
+        depth = Math.Max(depth, 0);
         if (e == Errno.OK) return fd!;
         // ENOTDIR: a file, or a symlink to where nothing is yet; the walk below tells them apart.
         if (e is not (Errno.ENOENT or Errno.ENOTDIR)) Check.Throw("openat2", e, Display(unsafePath));
@@ -133,14 +137,18 @@ internal sealed class RootDir : IDisposable
 
     /// <summary>The parent directory of <paramref name="unsafePath"/> (made if missing) and the last component,
     /// which must be a plain name.</summary>
-    public SafeFd MkdirAllParent(string unsafePath, out string name)
+    public SafeFd MkdirAllParent(string unsafePath, out string name) => MkdirAll(ParentOf(unsafePath, out name), 0x1ED /* 0755 */);
+
+    /// <summary>The parent part of <paramref name="unsafePath"/> ("/" at the top) and its last component, which must
+    /// be a plain name.</summary>
+    public static string ParentOf(string unsafePath, out string name)
     {
         string p = unsafePath.TrimEnd('/');
         int slash = p.LastIndexOf('/');
         name = slash < 0 ? p : p[(slash + 1)..];
         if (name is "" or "." or "..")
             throw new ContainerException($"invalid path {unsafePath}: the last component must be a name");
-        return MkdirAll(slash <= 0 ? "/" : p[..slash], 0x1ED /* 0755 */);
+        return slash <= 0 ? "/" : p[..slash];
     }
 
     /// <summary>Creates the regular file <paramref name="unsafePath"/> (O_CREAT|O_EXCL|O_NOFOLLOW below its verified

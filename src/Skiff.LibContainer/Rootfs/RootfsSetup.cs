@@ -31,10 +31,10 @@ internal static class RootfsSetup
         string rootfs = MountEntry.CleanPath(cfg.Rootfs);
         ulong rootProp = RootPropagation(spec.Linux?.RootfsPropagation);
 
-        var mountInfo = Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
+        Wrap("error preparing rootfs", () => PrepareRoot(rootfs, rootProp));
         // Everything below happens relative to this fd of the rootfs bind mount.
         using RootDir root = RootDir.Open(rootfs);
-        var c = MountContext.From(cfg, root, mountInfo);
+        var c = MountContext.From(cfg, root);
 
         var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle, spec.Linux)).ToList();
         foreach (var m in mounts)
@@ -66,7 +66,7 @@ internal static class RootfsSetup
         bool mountNs = spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false;
         Wrap("error jailing process inside rootfs", () =>
         {
-            if (cfg.NoPivot) MsMoveRoot(rootfs, mountInfo);
+            if (cfg.NoPivot) MsMoveRoot(rootfs, c.MountInfo());
             else if (mountNs) PivotRoot(root);
             else Chroot();
         });
@@ -154,27 +154,29 @@ internal static class RootfsSetup
     }
 
     /// <summary>runc's prepareRoot.</summary>
-    private static List<MountInfo> PrepareRoot(string rootfs, ulong rootProp)
+    private static void PrepareRoot(string rootfs, ulong rootProp)
     {
         ulong flag = rootProp != 0 ? rootProp : MS_SLAVE | MS_REC;
         MountCall.Mount("", "/", null, null, flag, null);
-        var mountInfo = MountInfo.Read();
-        RootfsParentMountPrivate(rootfs, mountInfo);
+        RootfsParentMountPrivate(rootfs, rootProp);
         MountCall.Mount(rootfs, rootfs, null, "bind", MS_BIND | MS_REC, null);
-        return mountInfo;
     }
 
-    /// <summary>Makes the mount holding the rootfs private if it is shared: pivot_root refuses a shared parent,
-    /// and the rootfs bind must not propagate to the host.</summary>
-    private static void RootfsParentMountPrivate(string rootfs, List<MountInfo> mountInfo)
+    /// <summary>Makes the mount holding the rootfs private (slave if rootfsPropagation asks for slave): pivot_root
+    /// refuses a shared parent, and the rootfs bind must not propagate to the host. EINVAL means "not a mount point":
+    /// go up until one is found (runc's rootfsParentMountPropagation; no mountinfo read).</summary>
+    private static void RootfsParentMountPrivate(string rootfs, ulong rootProp)
     {
-        MountInfo? parent = null;
-        foreach (var mi in mountInfo)
-            if (MountInfo.IsParentOf(mi.MountPoint, rootfs) && (parent is null || mi.MountPoint.Length > parent.MountPoint.Length))
-                parent = mi;
-        if (parent is null) throw new ContainerException($"could not find parent mount of {rootfs}");
-        if (parent.Optional.Split(' ').Any(o => o.StartsWith("shared:", StringComparison.Ordinal)))
-            MountCall.Mount("", parent.MountPoint, null, null, MS_PRIVATE, null);
+        ulong flags = (rootProp & MS_SLAVE) != 0 ? MS_SLAVE : MS_PRIVATE;
+        string path = rootfs;
+        while (true)
+        {
+            Errno e = MountCall.TryMount("", path, null, null, flags, null);
+            if (e == Errno.OK) return;
+            if (e != Errno.EINVAL || path == "/") throw MountCall.Error("remount-propagation", null, path, null, flags, null, e);
+            int slash = path.LastIndexOf('/');
+            path = slash <= 0 ? "/" : path[..slash];
+        }
     }
 
     /// <summary>pivot_root(".", ".") with the rootfs as cwd, then the old root (now stacked under ".") made rslave

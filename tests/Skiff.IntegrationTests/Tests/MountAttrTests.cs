@@ -75,4 +75,23 @@ public sealed class MountAttrTests : ContainerTest
         Assert.Contains("ro", fw.Options);
         Assert.Contains("ro", dbg.Options);
     }
+
+    [Fact]
+    public void TmpcopyupCopiesTheDirectoryIntoTheTmpfs()
+    {
+        var b = NewBundle().PrivateRootfs();
+        string data = Path.Combine(b.RootfsPath, "mnt/data");
+        Directory.CreateDirectory(Path.Combine(data, "sub"));
+        File.WriteAllText(Path.Combine(data, "a"), "file a\n");
+        File.WriteAllText(Path.Combine(data, "sub/b"), "file b\n");
+        File.SetUnixFileMode(Path.Combine(data, "sub/b"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.CreateSymbolicLink(Path.Combine(data, "l"), "a");
+        b.AddMount("/mnt/data", "tmpfs", "tmpfs", "tmpcopyup", "size=1m");
+        string seen = RunShell(b,
+            "awk '$5 == \"/mnt/data\" { for (i = 7; i <= NF; i++) if ($i == \"-\") print $(i + 1) }' /proc/self/mountinfo; " +
+            "cat /mnt/data/a /mnt/data/sub/b; readlink /mnt/data/l; stat -c %a /mnt/data/sub/b; echo new > /mnt/data/new && echo written");
+        Assert.Equal("tmpfs\nfile a\nfile b\na\n600\nwritten\n", seen);
+        // The writes went to the tmpfs, not to the directory under it.
+        Assert.False(File.Exists(Path.Combine(data, "new")));
+    }
 }

@@ -121,4 +121,16 @@ public class MountOptionsTests
         var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => RootfsSetup.RootPropagation("weird"));
         Assert.Equal("rootfsPropagation=weird is not supported", ex.Message);
     }
+
+    [Fact]
+    public void ALaterRecursiveAtimeModeReplacesAnEarlierOne()
+    {
+        var o = MountOptions.Parse(["rbind", "rnoatime", "rstrictatime"]);
+        Assert.Equal(MOUNT_ATTR_STRICTATIME, o.RecAttrSet);
+        Assert.Equal(MOUNT_ATTR__ATIME, o.RecAttrClr);
+
+        o = MountOptions.Parse(["rbind", "rstrictatime", "rrelatime", "rnodiratime"]);
+        Assert.Equal(MOUNT_ATTR_RELATIME | MOUNT_ATTR_NODIRATIME, o.RecAttrSet);
+        Assert.Equal(MOUNT_ATTR__ATIME, o.RecAttrClr);
+    }
 }

@@ -1,9 +1,10 @@
 using Skiff.LibContainer.Rootfs;
+using Skiff.Linux;
 using Xunit;
 
 namespace Skiff.UnitTests.Rootfs;
 
-public class MountInfoTests
+public class MountCgroupTests
 {
     private const string Sample =
         "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n" +
@@ -19,33 +20,9 @@ public class MountInfoTests
         "5:memory:/user.slice/c1\n3:cpu,cpuacct:/user.slice/c1\n1:name=systemd:/user.slice/c1.scope\n0::/user.slice\n";
 
     [Fact]
-    public void ParsesFieldsAndEscapes()
-    {
-        var list = MountInfo.Parse(Sample);
-        Assert.Equal(8, list.Count);
-        var m = list[^1];
-        Assert.Equal(40, m.Id);
-        Assert.Equal(22, m.Parent);
-        Assert.Equal("/mnt/with space", m.MountPoint);
-        Assert.Equal("master:3 shared:9", m.Optional);
-        Assert.Equal("tmpfs", m.FsType);
-        Assert.Equal("a\\b", m.Source);
-        Assert.Equal("", list[1].Optional.Replace("shared:4", ""));
-    }
-
-    [Theory]
-    [InlineData("/", "/any/thing", true)]
-    [InlineData("/tmp", "/tmp/rootfs", true)]
-    [InlineData("/tmp/rootfs", "/tmp/rootfs", true)]
-    [InlineData("/tm", "/tmp/rootfs", false)]
-    [InlineData("/tmp/rootfs/x", "/tmp/rootfs", false)]
-    public void ParentsFilter(string mountPoint, string path, bool expected) =>
-        Assert.Equal(expected, MountInfo.IsParentOf(mountPoint, path));
-
-    [Fact]
     public void CgroupHierarchiesFromProcSelfCgroup()
     {
-        var hs = MountCgroup.Hierarchies(MountInfo.Parse(Sample), SelfCgroup, null);
+        var hs = MountCgroup.Hierarchies(MountInfoEntry.Parse(Sample), SelfCgroup, null);
         Assert.Equal(3, hs.Count); // cgroup2 skipped, the second memory mount deduplicated
         Assert.Equal("/sys/fs/cgroup/systemd", hs[0].MountPoint);
         Assert.Equal(["name=systemd"], hs[0].Subsystems);
@@ -63,7 +40,7 @@ public class MountInfoTests
             ["cpuacct"] = "/sys/fs/cgroup/cpu,cpuacct/mine",
             ["systemd"] = "/sys/fs/cgroup/systemd/mine",
         };
-        var hs = MountCgroup.Hierarchies(MountInfo.Parse(Sample), SelfCgroup, paths);
+        var hs = MountCgroup.Hierarchies(MountInfoEntry.Parse(Sample), SelfCgroup, paths);
         Assert.Equal("/sys/fs/cgroup/systemd/mine", hs[0].OwnPath);
         Assert.Equal("/sys/fs/cgroup/cpu,cpuacct/mine", hs[1].OwnPath);
         Assert.Equal("/sys/fs/cgroup/memory/user.slice/c1", hs[2].OwnPath);
@@ -74,7 +51,7 @@ public class MountInfoTests
     {
         // Inside a cgroup namespace-less container whose hierarchy root is itself a sub-cgroup.
         const string mi = "34 30 0:30 /user.slice /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
-        var hs = MountCgroup.Hierarchies(MountInfo.Parse(mi), "5:memory:/user.slice/c1\n", null);
+        var hs = MountCgroup.Hierarchies(MountInfoEntry.Parse(mi), "5:memory:/user.slice/c1\n", null);
         Assert.Equal("/sys/fs/cgroup/memory/c1", Assert.Single(hs).OwnPath);
     }
 }

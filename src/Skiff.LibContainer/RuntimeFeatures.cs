@@ -1,5 +1,5 @@
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Rootfs;
 using Skiff.LibContainer.Seccomp;
 using Skiff.Linux;
@@ -24,7 +24,7 @@ public static class RuntimeFeatures
         ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
 
     /// <summary>config.json annotations that change what skiff does (matched whole; a trailing "." is a prefix).</summary>
-    public static readonly IReadOnlyList<string> ConfigAnnotations = [Init.CpuAffinity.Annotation];
+    public static readonly IReadOnlyList<string> ConfigAnnotations = [ProcessAttributes.CpuAffinity.Annotation];
 
     /// <summary>Annotation: the libseccomp version skiff loads (runc's).</summary>
     public const string AnnotationLibseccompVersion = "io.github.seccomp.libseccomp.version";

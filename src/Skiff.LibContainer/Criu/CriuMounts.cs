@@ -1,5 +1,4 @@
 using Skiff.LibContainer.Criu.Rpc;
-using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;

@@ -1,4 +1,4 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 
 namespace Skiff.LibContainer.Rootfs;
@@ -21,7 +21,7 @@ internal sealed record MountContext(
         return new MountContext(
             root,
             Has("cgroup"),
-            Has("user") || Devices.RunningInUserNs(),
+            Has("user") || UserNamespace.RunningInUserNs(),
             Has("network"),
             cfg.CgroupPaths);
     }

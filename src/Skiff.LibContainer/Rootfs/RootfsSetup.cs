@@ -1,5 +1,4 @@
-using Skiff.LibContainer.Init;
-using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using static Skiff.Linux.Libc;

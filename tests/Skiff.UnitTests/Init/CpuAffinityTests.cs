@@ -1,5 +1,5 @@
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Xunit;
 
@@ -126,8 +126,8 @@ public sealed class CpuAffinityTests : IDisposable
     [Fact]
     public void ParseListAcceptsSpacesAndEmptyElements()
     {
-        Assert.Equal([0, 1, 2, 5, 8, 9], CpuAffinity.ParseList(" 0-2, 5,,8-9 "));
-        Assert.Throws<FormatException>(() => CpuAffinity.ParseList(","));
+        Assert.Equal([0, 1, 2, 5, 8, 9], CpuList.Parse(" 0-2, 5,,8-9 "));
+        Assert.Throws<FormatException>(() => CpuList.Parse(","));
     }
 
     [Theory]
@@ -138,7 +138,7 @@ public sealed class CpuAffinityTests : IDisposable
     [InlineData("65537", "values larger than 65536 are not supported")]
     [InlineData("99999999999", "strconv.ParseUint: parsing \"99999999999\": value out of range")]
     public void ParseListErrorsAreRuncs(string list, string message) =>
-        Assert.Equal(message, Assert.Throws<FormatException>(() => CpuAffinity.ParseList(list)).Message);
+        Assert.Equal(message, Assert.Throws<FormatException>(() => CpuList.Parse(list)).Message);
 
     [Fact]
     public void AThreadAffinityRoundTrips()

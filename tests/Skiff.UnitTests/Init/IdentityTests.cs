@@ -1,4 +1,4 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.ProcessAttributes;
 using Xunit;
 
 namespace Skiff.UnitTests.Init;

@@ -1,12 +1,12 @@
+using Skiff.LibContainer.ProcessAttributes;
 using System.Runtime.InteropServices;
 using Skiff.LibContainer;
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Xunit;
 using SpecScheduler = Skiff.RuntimeSpec.Scheduler;
-using SchedulerSetup = Skiff.LibContainer.Init.Scheduler;
+using SchedulerSetup = Skiff.LibContainer.ProcessAttributes.Scheduler;
 
 namespace Skiff.UnitTests.Init;
 

@@ -1,5 +1,5 @@
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Xunit;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Xunit;
 

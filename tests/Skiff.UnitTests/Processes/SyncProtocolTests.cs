@@ -1,3 +1,4 @@
+using Skiff.LibContainer.Wire;
 using Skiff.LibContainer;
 using Skiff.LibContainer.Processes;
 using Xunit;

@@ -1,6 +1,6 @@
 using Skiff.Linux;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// process.scheduler: runc's validation (validate.scheduler), conversion (configs.ToSchedAttr) and setupScheduler

@@ -2,7 +2,7 @@ using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// Applies process.capabilities as runc's libcontainer/capabilities does. runc's finalizeNamespace order:

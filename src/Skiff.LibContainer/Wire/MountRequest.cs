@@ -1,6 +1,4 @@
-using Skiff.LibContainer.Rootfs;
-
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>The argument of procMountPlease: which source the parent should open, and how (runc sends the whole
 /// configs.Mount; only these fields matter to mountFd).</summary>

@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// linux.memoryPolicy (runtime-spec 1.3, runc 1.4): specconv's conversion (mode and flag names, the node list),
@@ -44,7 +44,7 @@ internal static class MemoryPolicy
         IReadOnlyCollection<int> nodes = [];
         if (!string.IsNullOrEmpty(spec.Nodes))
         {
-            try { nodes = CpuAffinity.ParseList(spec.Nodes); }
+            try { nodes = CpuList.Parse(spec.Nodes); }
             catch (FormatException ex)
             {
                 throw new ContainerException($"invalid memory policy nodes \"{spec.Nodes}\"", new ContainerException(ex.Message));

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>One sync-protocol message: its type and, for procError, the error text.</summary>
 public readonly record struct SyncMessage(SyncType Type, string? Message = null)

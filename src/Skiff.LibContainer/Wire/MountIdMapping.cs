@@ -1,6 +1,6 @@
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Rootfs;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// The id mapping of an idmapped mount (runc's configs.MountIDMapping): the mount's own uidMappings/gidMappings,

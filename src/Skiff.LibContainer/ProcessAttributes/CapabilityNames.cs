@@ -1,4 +1,4 @@
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>The capability names skiff knows, by number (linux/capability.h up to CAP_CHECKPOINT_RESTORE).</summary>
 internal static class CapabilityNames

@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Skiff.Linux;
 
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.Linux;
 
 /// <summary>
 /// The one way skiff starts a process: posix_spawn(3) (glibc: clone(CLONE_VM|CLONE_VFORK) + execve, so no
@@ -10,7 +9,7 @@ namespace Skiff.LibContainer.Processes;
 /// (0..2 stdio, then the passed fds), everything above is closed; its signal mask is empty and every signal has
 /// its default disposition. argv/envp are marshalled by hand into one native block each.
 /// </summary>
-internal static class Spawner
+public static class Spawner
 {
     /// <summary>Spawns <paramref name="path"/> and returns its pid; the caller reaps it (Libc.WaitExit).</summary>
     /// <param name="path">Executable; not searched in PATH ("/proc/self/exe" is this binary).</param>
@@ -19,7 +18,7 @@ internal static class Spawner
     /// <param name="fdMap">fdMap[i] (a parent fd) becomes fd i in the child. Sources may collide with targets.</param>
     /// <param name="exe">When set, the binary executed instead of <paramref name="path"/> (which then only names it in
     /// errors): the child opens it close-on-exec as fd fdMap.Count (a reopen through /proc/self/fd) and executes
-    /// /proc/self/fd/N, so it runs that file without holding the fd afterwards (see <see cref="ExeClone"/>).</param>
+    /// /proc/self/fd/N, so it runs that file without holding the fd afterwards (see LibContainer's ExeClone).</param>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, IReadOnlyList<int> fdMap,
         SafeFd? exe = null)
     {

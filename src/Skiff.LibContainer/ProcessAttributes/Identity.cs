@@ -2,7 +2,7 @@ using System.Text;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// Switches to process.user as runc's setupUser: stdio ownership, supplementary groups, gid, uid (with

@@ -1,7 +1,6 @@
 using Skiff.Linux;
-using System.Globalization;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// CPU affinity of an exec'd process (runc 1.2 process_linux.go). Since Linux 5.7 the kernel spreads a task that
@@ -80,36 +79,6 @@ internal static class CpuAffinity
         return housekeeping >= 0 ? housekeeping : first;
     }
 
-    /// <summary>The highest cpu or NUMA node id a list may name (runc's configs.MaxCPU).</summary>
-    public const int MaxCpu = 64 * 1024;
-
-    /// <summary>
-    /// A kernel cpu (or NUMA node) list ("0-3,8,10-11"; spaces and empty elements allowed), as runc's
-    /// configs.ToCPUSet, with its messages. Throws FormatException.
-    /// </summary>
-    public static SortedSet<int> ParseList(string list)
-    {
-        var set = new SortedSet<int>();
-        foreach (string raw in list.Split(','))
-        {
-            string r = raw.Trim();
-            if (r.Length == 0) continue;
-            int dash = r.IndexOf('-', StringComparison.Ordinal);
-            if (dash >= 0)
-            {
-                int start = ParseCpu(r[..dash]), end = ParseCpu(r[(dash + 1)..]);
-                if (start > end) throw new FormatException($"invalid range: {r}");
-                for (int i = start; i <= end; i++) set.Add(i);
-            }
-            else
-            {
-                set.Add(ParseCpu(r));
-            }
-        }
-        if (set.Count == 0) throw new FormatException($"no members found in set \"{list}\"");
-        return set;
-    }
-
     /// <summary>
     /// runc's tryResetCPUAffinity: every cpu for <paramref name="pid"/>, which the kernel narrows to its cpuset; a
     /// failure is only a warning (the process then keeps skiff's affinity).
@@ -138,23 +107,12 @@ internal static class CpuAffinity
     {
         try
         {
-            return ParseList(list);
+            return CpuList.Parse(list);
         }
         catch (FormatException ex)
         {
             throw new FormatException($"parsing {what} list {list}: {ex.Message}");
         }
-    }
-
-    // Go's strconv.ParseUint(s, 10, 32) and runc's MaxCPU check
-    private static int ParseCpu(string s)
-    {
-        if (s.Length == 0 || !s.All(char.IsAsciiDigit))
-            throw new FormatException($"strconv.ParseUint: parsing \"{s}\": invalid syntax");
-        if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) || v > uint.MaxValue)
-            throw new FormatException($"strconv.ParseUint: parsing \"{s}\": value out of range");
-        if (v > MaxCpu) throw new FormatException($"values larger than {MaxCpu} are not supported");
-        return (int)v;
     }
 
     private static string? TryRead(string path)

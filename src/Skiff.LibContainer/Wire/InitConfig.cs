@@ -1,6 +1,6 @@
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// What the parent sends `skiff init` over the init socket after the bootstrap (runc's initConfig): the whole spec

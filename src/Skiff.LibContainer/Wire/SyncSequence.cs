@@ -1,4 +1,4 @@
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// The order the parent accepts messages in (youki encodes it as a type; runc panics on surprises). An

@@ -1,4 +1,4 @@
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// Environment variables the parent gives `skiff init` (runc's _LIBCONTAINER_*). The fds are placed by the

@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// process.ioPriority: runc's validate.ioPriority (priority 0..7) and setIOPriority (class name → IOPRIO_CLASS_*,

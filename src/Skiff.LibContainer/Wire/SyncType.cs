@@ -1,4 +1,4 @@
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// The messages of the sync protocol between the parent and `skiff init` (runc's libcontainer/sync.go),

@@ -2,7 +2,7 @@ using System.Text;
 using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// LSM labels of the container's process: the AppArmor profile (runc's apparmor.ApplyProfile: "exec NAME" into

@@ -1,7 +1,7 @@
 using System.Text;
 using Skiff.Linux;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// The --console-socket protocol (runc's utils.SendFile/RecvFile): one message whose data is the pty name and whose

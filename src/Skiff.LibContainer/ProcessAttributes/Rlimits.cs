@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>process.rlimits, set by the parent on the init process with prlimit (runc's setupRlimits).</summary>
 internal static class Rlimits

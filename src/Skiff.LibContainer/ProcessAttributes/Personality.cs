@@ -2,7 +2,7 @@ using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
 
-namespace Skiff.LibContainer.Init;
+namespace Skiff.LibContainer.ProcessAttributes;
 
 /// <summary>
 /// linux.personality: runc's specconv (domain "LINUX" or "LINUX32", flags unsupported and only warned about) and

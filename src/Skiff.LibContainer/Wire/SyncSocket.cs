@@ -1,7 +1,7 @@
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 
-namespace Skiff.LibContainer.Processes;
+namespace Skiff.LibContainer.Wire;
 
 /// <summary>One end of the sync socketpair (SOCK_SEQPACKET: one message per packet, EOF when the peer closes).</summary>
 public sealed class SyncSocket : IDisposable

@@ -4,7 +4,7 @@ using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.ProcessAttributes;
 
 public class RlimitsTests
 {

@@ -8,7 +8,7 @@ using Xunit;
 using SpecScheduler = Skiff.RuntimeSpec.Scheduler;
 using SchedulerSetup = Skiff.LibContainer.ProcessAttributes.Scheduler;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.ProcessAttributes;
 
 /// <summary>Scheduler, I/O priority, personality and LSM label handling: runc's validation texts, the values
 /// handed to the kernel, and the real syscalls on a throw-away thread.</summary>

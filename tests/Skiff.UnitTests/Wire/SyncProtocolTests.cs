@@ -3,7 +3,7 @@ using Skiff.LibContainer;
 using Skiff.LibContainer.Processes;
 using Xunit;
 
-namespace Skiff.UnitTests.Processes;
+namespace Skiff.UnitTests.Wire;
 
 public class SyncProtocolTests
 {

@@ -1,7 +1,7 @@
 using Skiff.LibContainer.ProcessAttributes;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.ProcessAttributes;
 
 public sealed class IdentityTests : IDisposable
 {

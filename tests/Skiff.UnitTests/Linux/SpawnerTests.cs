@@ -3,7 +3,7 @@ using System.Text;
 using Skiff.Linux;
 using Xunit;
 
-namespace Skiff.UnitTests.Processes;
+namespace Skiff.UnitTests.Linux;
 
 public class SpawnerTests
 {

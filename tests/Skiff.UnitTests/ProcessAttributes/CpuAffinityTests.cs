@@ -3,7 +3,7 @@ using Skiff.LibContainer;
 using Skiff.Linux;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.ProcessAttributes;
 
 /// <summary>The isolated-cpu affinity transition (runc 1.2's isolatedCPUAffinityTransition/getEligibleCPU).</summary>
 public sealed class CpuAffinityTests : IDisposable

@@ -3,7 +3,7 @@ using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Xunit;
 
-namespace Skiff.UnitTests.Init;
+namespace Skiff.UnitTests.ProcessAttributes;
 
 public class CapabilitiesTests
 {

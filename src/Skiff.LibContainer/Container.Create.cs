@@ -2,8 +2,8 @@ using Skiff.Cgroups;
 using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Hooks;
-using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

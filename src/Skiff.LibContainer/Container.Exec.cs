@@ -1,5 +1,6 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 
 namespace Skiff.LibContainer;

@@ -1,6 +1,4 @@
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Init;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

@@ -1,3 +1,4 @@
+
 namespace Skiff.LibContainer;
 
 /// <summary>The command-line choices of `create` and `run`.</summary>

@@ -1,5 +1,5 @@
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Rootfs;
 using Skiff.LibContainer.Seccomp;
 using Skiff.Linux;
@@ -25,7 +25,7 @@ public static class RuntimeFeatures
 
     /// <summary>config.json annotations that change what skiff does (matched whole; a trailing "." is a prefix).</summary>
     public static readonly IReadOnlyList<string> ConfigAnnotations =
-        [Init.CpuAffinity.Annotation, Init.Identity.KeepOriginalGroupsAnnotation];
+        [ProcessAttributes.CpuAffinity.Annotation, ProcessAttributes.Identity.KeepOriginalGroupsAnnotation];
 
     /// <summary>Annotation (runc's): "true" when checkpoint/restore can work here (a usable criu is installed).</summary>
     public const string AnnotationCheckpointEnabled = "org.opencontainers.runc.checkpoint.enabled";

@@ -182,7 +182,7 @@ public static unsafe partial class Libseccomp
     public static byte[] ExportBpf(nint ctx)
     {
         Need();
-        using SafeFd fd = Check.Fd(memfd_create("skiff-seccomp-bpf", MFD_CLOEXEC), "memfd_create");
+        using SafeFd fd = Check.Fd(Libc.memfd_create("skiff-seccomp-bpf", Libc.MFD_CLOEXEC), "memfd_create");
         int rc = p_export_bpf(ctx, fd.Fd);
         if (rc < 0) Check.Throw("seccomp_export_bpf", (Errno)(-rc));
         long size = Libc.FStat(fd).Size;
@@ -201,11 +201,6 @@ public static unsafe partial class Libseccomp
         }
         return done == size ? buf : buf[..(int)done];
     }
-
-    private const uint MFD_CLOEXEC = 1;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int memfd_create(string name, uint flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint pread(int fd, byte* buf, nint count, long offset);

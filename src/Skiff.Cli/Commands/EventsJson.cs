@@ -160,7 +160,7 @@ internal static class EventsJson
     {
         if (string.IsNullOrEmpty(list)) return;
         SortedSet<int> cpus;
-        try { cpus = LibContainer.Init.CpuAffinity.ParseList(list); }
+        try { cpus = Skiff.Linux.CpuList.Parse(list); }
         catch (FormatException) { return; }
         w.WriteStartArray(name);
         foreach (int c in cpus) w.WriteNumberValue(c);

@@ -1,7 +1,6 @@
 using System.Text;
 using Skiff.Cli.CommandLine;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 
 namespace Skiff.Cli.Commands;

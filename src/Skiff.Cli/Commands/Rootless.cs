@@ -1,5 +1,4 @@
 using Skiff.LibContainer;
-using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 
 namespace Skiff.Cli.Commands;
@@ -24,7 +23,7 @@ internal static class Rootless
     public static string DefaultRoot(out bool xdg)
     {
         string? dir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        xdg = ShouldHonorXdgRuntimeDir(Libc.geteuid(), Devices.RunningInUserNs(), dir,
+        xdg = ShouldHonorXdgRuntimeDir(Libc.geteuid(), UserNamespace.RunningInUserNs(), dir,
             Environment.GetEnvironmentVariable("USER"));
         return xdg ? dir + "/" + App.Name : App.DefaultRoot;
     }
@@ -71,6 +70,6 @@ internal static class Rootless
         bool? b = ParseBoolOrAuto(global.Rootless);
         if (b is not null) return b.Value;
         if (Libc.geteuid() != 0) return true;
-        return Devices.RunningInUserNs();
+        return UserNamespace.RunningInUserNs();
     }
 }

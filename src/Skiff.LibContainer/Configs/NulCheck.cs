@@ -1,3 +1,4 @@
+using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer.Configs;
@@ -72,14 +73,11 @@ public static class NulCheck
 
     private static void One(string? s, string field)
     {
-        if (Has(s)) throw new ContainerException($"invalid {field} {Quote(s!)}: contains nul byte (\\x00)");
+        if (Has(s)) throw new ContainerException($"invalid {field} {GoQuote.Quote(s!)}: contains nul byte (\\x00)");
     }
 
     private static void List(List<string>? list, string field)
     {
         for (int i = 0; i < (list?.Count ?? 0); i++) One(list![i], $"{field}[{i}]");
     }
-
-    /// <summary>Go's %q of a string.</summary>
-    internal static string Quote(string s) => Skiff.Linux.GoQuote.Quote(s);
 }

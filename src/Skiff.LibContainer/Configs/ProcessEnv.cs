@@ -23,7 +23,7 @@ public static class ProcessEnv
             string key = kv[..eq];
             if (!seen.Add(key)) continue;
             if (kv.Contains('\0', StringComparison.Ordinal))
-                throw new ContainerException($"invalid environment variable {NulCheck.Quote(key)}: contains nul byte (\\x00)");
+                throw new ContainerException($"invalid environment variable {Skiff.Linux.GoQuote.Quote(key)}: contains nul byte (\\x00)");
             outReversed.Add(kv);
         }
         outReversed.Reverse();

@@ -1,5 +1,5 @@
+using Skiff.LibContainer.Wire;
 using System.Text.Json.Serialization;
-using Skiff.LibContainer.Init;
 
 namespace Skiff.LibContainer.Configs;
 
@@ -9,7 +9,7 @@ namespace Skiff.LibContainer.Configs;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(InitConfig))]
-[JsonSerializable(typeof(Processes.MountRequest))]
+[JsonSerializable(typeof(Wire.MountRequest))]
 internal sealed partial class SkiffJsonContext : JsonSerializerContext
 {
 }

@@ -27,7 +27,7 @@ public static class Validate
         UserNamespaceMappings(linux, namespaces);
         // specconv's conversions (before runc's validator runs): seccomp profile, personality
         Seccomp.SeccompFilter.Convert(linux?.Seccomp);
-        Init.Personality.Validate(linux?.Personality);
+        LibContainer.ProcessAttributes.Personality.Validate(linux?.Personality);
         Rootfs(spec.Root?.Path ?? "");
         if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Contains("uts"))
             throw new ContainerException("unable to set hostname without a private UTS namespace");
@@ -43,7 +43,7 @@ public static class Validate
         IdMappedMounts(spec.Mounts, rootless, namespaces.Contains("user"));
         Mounts(spec.Mounts);
         if (spec.Process is not null) ProcessAttributes(spec.Process, linux?.MountLabel);
-        Init.MemoryPolicy.Convert(linux?.MemoryPolicy);
+        LibContainer.ProcessAttributes.MemoryPolicy.Convert(linux?.MemoryPolicy);
     }
 
     /// <summary>
@@ -79,9 +79,9 @@ public static class Validate
     /// </summary>
     public static void ProcessAttributes(Process process, string? mountLabel = null)
     {
-        Init.Scheduler.Validate(process.Scheduler);
-        Init.IoPriority.Validate(process.IoPriority);
-        Init.Labels.Validate(process.ApparmorProfile, process.SelinuxLabel, mountLabel);
+        LibContainer.ProcessAttributes.Scheduler.Validate(process.Scheduler);
+        LibContainer.ProcessAttributes.IoPriority.Validate(process.IoPriority);
+        LibContainer.ProcessAttributes.Labels.Validate(process.ApparmorProfile, process.SelinuxLabel, mountLabel);
         ExecCpuAffinity(process.ExecCpuAffinity);
     }
 
@@ -95,7 +95,7 @@ public static class Validate
         SortedSet<int>? Parse(string? list, string what)
         {
             if (string.IsNullOrEmpty(list)) return null;
-            try { return Init.CpuAffinity.ParseList(list); }
+            try { return CpuList.Parse(list); }
             catch (FormatException ex) { throw new ContainerException($"bad CPUAffinity.{what}", new ContainerException(ex.Message)); }
         }
         var initial = Parse(affinity.Initial, "Initial");

@@ -1,5 +1,4 @@
 using Skiff.LibContainer.Criu.Rpc;
-using Skiff.LibContainer.Init;
 using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
@@ -33,7 +32,7 @@ internal static class CriuMounts
             }
             else if (e.Device == "cgroup" && cgroupV1Binds)
             {
-                var hierarchies = MountCgroup.Hierarchies(MountInfo.Read(), File.ReadAllText("/proc/self/cgroup"), cgroupPaths);
+                var hierarchies = MountCgroup.Hierarchies(MountInfoEntry.Read(), File.ReadAllText("/proc/self/cgroup"), cgroupPaths);
                 foreach (var h in hierarchies)
                 {
                     string dest = e.Destination.TrimEnd('/') + "/" + Path.GetFileName(h.MountPoint);

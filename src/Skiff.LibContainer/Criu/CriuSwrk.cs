@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Skiff.LibContainer.Criu.Rpc;
 using Skiff.LibContainer.Init;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 

@@ -1,7 +1,7 @@
+using Skiff.LibContainer.Wire;
 using System.Buffers.Binary;
 using System.Text.Json;
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

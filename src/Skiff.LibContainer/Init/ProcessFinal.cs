@@ -1,5 +1,6 @@
-using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Seccomp;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
@@ -27,7 +28,7 @@ internal static class ProcessFinal
         var proc = cfg.Process;
         if (proc.NoNewPrivileges)
             Check.Rc(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(SET_NO_NEW_PRIVS)");
-        Scheduler.Apply(proc.Scheduler, cfg.Spec.Linux?.Resources?.Cpu?.Cpus);
+        ProcessAttributes.Scheduler.Apply(proc.Scheduler, cfg.Spec.Linux?.Resources?.Cpu?.Cpus);
         IoPriority.Apply(proc.IoPriority);
         Personality.Apply(cfg.Spec.Linux?.Personality);
         MemoryPolicy.Apply(cfg.Spec.Linux?.MemoryPolicy);

@@ -1,3 +1,4 @@
+using Skiff.LibContainer.ProcessAttributes;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 

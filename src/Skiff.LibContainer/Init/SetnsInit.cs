@@ -1,5 +1,5 @@
 using Console = Skiff.LibContainer.Rootfs.Console;
-using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

@@ -1,7 +1,8 @@
 using Console = Skiff.LibContainer.Rootfs.Console;
+using Skiff.LibContainer.ProcessAttributes;
+using Skiff.LibContainer.Wire;
 using System.Runtime.InteropServices;
 using Skiff.LibContainer.Hooks;
-using Skiff.LibContainer.Processes;
 using Skiff.LibContainer.Rootfs;
 using Skiff.Linux;
 using Skiff.Linux.Logging;

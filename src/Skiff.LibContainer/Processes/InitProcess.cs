@@ -1,7 +1,7 @@
 using Skiff.Cgroups;
 using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Hooks;
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 
@@ -70,7 +70,7 @@ internal sealed class InitProcess : ParentProcess
     protected override void ApplyCgroup(int pid)
     {
         base.ApplyCgroup(pid);
-        Init.CpuAffinity.TryReset(pid);
+        ProcessAttributes.CpuAffinity.TryReset(pid);
         _config.CgroupPaths = new Dictionary<string, string>(_cgroup.Paths);
     }
 

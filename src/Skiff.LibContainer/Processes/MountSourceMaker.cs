@@ -1,3 +1,4 @@
+using Skiff.LibContainer.Wire;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Skiff.LibContainer.Configs;

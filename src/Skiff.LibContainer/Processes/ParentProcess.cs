@@ -1,9 +1,10 @@
+using Skiff.LibContainer.ProcessAttributes;
+using Skiff.LibContainer.Wire;
 using System.Text;
 using System.Text.Json;
 using Skiff.Cgroups;
 using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Hooks;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;

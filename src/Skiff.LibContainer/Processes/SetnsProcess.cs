@@ -1,6 +1,7 @@
+using Skiff.LibContainer.ProcessAttributes;
+using Skiff.LibContainer.Wire;
 using System.Globalization;
 using Skiff.Cgroups;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 

@@ -1,4 +1,4 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 

@@ -96,7 +96,7 @@ internal static class MountCgroup
     /// <summary>The v1 hierarchies (one per set of controllers) with this process's cgroup directory in each
     /// (runc's GetCgroupMounts + GetOwnCgroup). <paramref name="cgroupPaths"/> (controller to absolute host path, as
     /// the cgroup manager reports them) wins over /proc/self/cgroup when it names one of a hierarchy's controllers.</summary>
-    public static List<Hierarchy> Hierarchies(IEnumerable<MountInfo> mounts, string procSelfCgroup,
+    public static List<Hierarchy> Hierarchies(IEnumerable<MountInfoEntry> mounts, string procSelfCgroup,
         IReadOnlyDictionary<string, string>? cgroupPaths)
     {
         // /proc/self/cgroup: "4:memory:/path", "1:name=systemd:/path", "2:cpu,cpuacct:/path", "0::/path".

@@ -1,4 +1,5 @@
-using Skiff.LibContainer.Init;
+using Skiff.LibContainer.Wire;
+using Skiff.Linux;
 
 namespace Skiff.LibContainer.Rootfs;
 
@@ -11,7 +12,7 @@ internal sealed record MountContext(
     bool NetNs,
     IReadOnlyDictionary<string, string>? CgroupPaths)
 {
-    private List<MountInfo>? _mountInfo;
+    private List<MountInfoEntry>? _mountInfo;
 
     public static MountContext From(InitConfig cfg, RootDir root)
     {
@@ -20,11 +21,11 @@ internal sealed record MountContext(
         return new MountContext(
             root,
             Has("cgroup"),
-            Has("user") || Devices.RunningInUserNs(),
+            Has("user") || UserNamespace.RunningInUserNs(),
             Has("network"),
             cfg.CgroupPaths);
     }
 
     /// <summary>The mount table as it was when first asked for (the mounts skiff adds later are not in it).</summary>
-    public List<MountInfo> MountInfo() => _mountInfo ??= Rootfs.MountInfo.Read();
+    public List<MountInfoEntry> MountInfo() => _mountInfo ??= MountInfoEntry.Read();
 }

@@ -1,3 +1,5 @@
+using Skiff.LibContainer.Wire;
+
 namespace Skiff.LibContainer.Rootfs;
 
 /// <summary>

@@ -1,6 +1,6 @@
+using Skiff.LibContainer.Wire;
 using System.Text.Json;
 using Skiff.LibContainer.Configs;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using static Skiff.Linux.Libc;
 

@@ -1,5 +1,4 @@
-using Skiff.LibContainer.Init;
-using Skiff.LibContainer.Processes;
+using Skiff.LibContainer.Wire;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using static Skiff.Linux.Libc;
@@ -195,7 +194,7 @@ internal static class RootfsSetup
 
     /// <summary>--no-pivot: hide the host's full proc and sysfs mounts (a procfs may only be mounted where a
     /// full one is visible), move the rootfs onto "/", chroot (runc's msMoveRoot).</summary>
-    private static void MsMoveRoot(string rootfs, List<MountInfo> mountInfo)
+    private static void MsMoveRoot(string rootfs, List<MountInfoEntry> mountInfo)
     {
         var targets = mountInfo
             .Where(mi => mi.Root == "/" && mi.FsType is "proc" or "sysfs"

@@ -41,7 +41,7 @@ public class RootlessTests
         Assert.True(Rootless.UseRootlessCgroupManager(new GlobalOptions { Rootless = "true" }));
         Assert.False(Rootless.UseRootlessCgroupManager(new GlobalOptions { Rootless = "false" }));
         // auto as root in the initial user namespace (how the tests run): not rootless
-        if (Skiff.Linux.Libc.geteuid() == 0 && !Skiff.LibContainer.Rootfs.Devices.RunningInUserNs())
+        if (Skiff.Linux.Libc.geteuid() == 0 && !Skiff.Linux.UserNamespace.RunningInUserNs())
             Assert.False(Rootless.UseRootlessCgroupManager(new GlobalOptions { Rootless = "auto" }));
     }
 }

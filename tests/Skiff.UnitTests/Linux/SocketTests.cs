@@ -1,7 +1,7 @@
+using Skiff.LibContainer.Wire;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Init;
 using Skiff.Linux;
 using Xunit;
 

@@ -54,10 +54,10 @@ public class BootstrapDataTests
         string header = File.ReadAllText(FindRepoFile("native/nsexec/nsexec.h"));
         var defines = Regex.Matches(header, @"^#define\s+(ENV_\w+)\s+""([^""]*)""", RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-        Assert.Equal(Skiff.LibContainer.Init.InitEnv.InitPipe, defines["ENV_INITPIPE"]);
-        Assert.Equal(Skiff.LibContainer.Init.InitEnv.LogPipe, defines["ENV_LOGPIPE"]);
-        Assert.Equal(Skiff.LibContainer.Init.InitEnv.LogLevel, defines["ENV_LOGLEVEL"]);
-        Assert.Equal(Skiff.LibContainer.Init.InitEnv.Preload, defines["ENV_PRELOAD"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.InitPipe, defines["ENV_INITPIPE"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.LogPipe, defines["ENV_LOGPIPE"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.LogLevel, defines["ENV_LOGLEVEL"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.Preload, defines["ENV_PRELOAD"]);
     }
 
     [Fact]

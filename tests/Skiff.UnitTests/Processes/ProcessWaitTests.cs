@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Xunit;
 

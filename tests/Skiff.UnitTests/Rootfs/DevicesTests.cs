@@ -1,6 +1,5 @@
 using RootfsDevices = Skiff.LibContainer.Rootfs.Devices;
 using Skiff.LibContainer;
-using Skiff.LibContainer.Rootfs;
 using Skiff.RuntimeSpec;
 using Xunit;
 
@@ -49,6 +48,6 @@ public class DevicesTests
         // The test host runs in the initial user namespace (uid_map "0 0 4294967295").
         string map = File.ReadAllText("/proc/self/uid_map");
         bool initial = map.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["0", "0", "4294967295\n" or "4294967295"];
-        Assert.Equal(!initial, RootfsDevices.RunningInUserNs());
+        Assert.Equal(!initial, Skiff.Linux.UserNamespace.RunningInUserNs());
     }
 }

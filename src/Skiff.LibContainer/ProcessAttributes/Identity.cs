@@ -1,0 +1,149 @@
+using System.Text;
+using Skiff.Linux;
+using Skiff.RuntimeSpec;
+
+namespace Skiff.LibContainer.ProcessAttributes;
+
+/// <summary>
+/// Switches to process.user as runc's setupUser: stdio ownership, supplementary groups, gid, uid (with
+/// PR_SET_KEEPCAPS on this thread so the permitted set survives for <see cref="Capabilities.ApplyCaps"/>), then
+/// HOME and the umask. Uses glibc's setgroups/setresgid/setresuid, which change every thread of the process
+/// (see Libc.Identity.cs). Runs after the root switch: /etc/passwd and /dev/null are the container's.
+/// </summary>
+internal static class Identity
+{
+    public static void Apply(User user, List<string> env) => Apply(user, env, rootlessEuid: false);
+
+    /// <summary>
+    /// crun's annotation (podman's `--group-add keep-groups`): present (with any value but "0" or "false"), the
+    /// process keeps the supplementary groups the runtime was started with: setgroups is not called at all, so
+    /// neither additionalGids nor the reset to none apply.
+    /// </summary>
+    public const string KeepOriginalGroupsAnnotation = "run.oci.keep_original_groups";
+
+    /// <summary>Whether <see cref="KeepOriginalGroupsAnnotation"/> asks to keep the groups.</summary>
+    public static bool KeepOriginalGroups(IReadOnlyDictionary<string, string>? annotations) =>
+        annotations is not null && annotations.TryGetValue(KeepOriginalGroupsAnnotation, out string? v) && v is not ("0" or "false");
+
+    /// <param name="user">process.user: uid, gid, additionalGids, umask (username is not looked up, as runc).</param>
+    /// <param name="env">The process environment (KEY=VALUE); HOME is added when missing or empty.</param>
+    /// <param name="rootlessEuid">runc's RootlessEUID: no supplementary groups at all.</param>
+    /// <param name="keepOriginalGroups">Leave the supplementary groups as inherited (no setgroups).</param>
+    public static void Apply(User user, List<string> env, bool rootlessEuid, bool keepOriginalGroups = false)
+    {
+        uint[] groups = user.AdditionalGids?.ToArray() ?? [];
+        if (rootlessEuid && groups.Length > 0)
+            throw new ContainerException("cannot set any additional groups in a rootless container");
+
+        FixStdioPermissions(user.Uid);
+
+        bool allowSupGroups = !rootlessEuid && !keepOriginalGroups && !SetgroupsDenied();
+        Libc.SetKeepCaps(true);
+        try
+        {
+            if (allowSupGroups) Libc.SetGroups(groups);
+            if (Libc.setresgid(user.Gid, user.Gid, user.Gid) < 0)
+            {
+                Errno e = Check.LastErrno;
+                if (e == Errno.EINVAL) throw new ContainerException($"cannot setgid to unmapped gid {user.Gid} in user namespace");
+                Check.Throw("setresgid", e);
+            }
+            if (Libc.setresuid(user.Uid, user.Uid, user.Uid) < 0)
+            {
+                Errno e = Check.LastErrno;
+                if (e == Errno.EINVAL) throw new ContainerException($"cannot setuid to unmapped uid {user.Uid} in user namespace");
+                Check.Throw("setresuid", e);
+            }
+        }
+        finally
+        {
+            Libc.SetKeepCaps(false);
+        }
+
+        if (string.IsNullOrEmpty(GetEnv(env, "HOME")))
+            SetEnv(env, "HOME", HomeFromPasswd("/etc/passwd", user.Uid) ?? "/");
+
+        Libc.umask(user.Umask ?? 0b000_010_010 /* 0022 */);
+    }
+
+    /// <summary>
+    /// runc's fixStdioPermissions: chown fds 0-2 to the target uid (keeping their gid) unless already owned by it
+    /// or they are /dev/null; EINVAL/EPERM/EROFS are ignored (unmapped owner, read-only /dev).
+    /// </summary>
+    public static void FixStdioPermissions(uint uid)
+    {
+        FileIds nul = Libc.StatIds("/dev/null");
+        for (int fd = 0; fd <= 2; fd++)
+        {
+            FileIds s;
+            try { s = Libc.FstatIds(fd); }
+            catch (SyscallException ex) { throw new SyscallException("fstat", ex.Errno, StdioName(fd)); }
+            if (s.Uid == uid || s.Rdev == nul.Rdev) continue;
+            if (Libc.fchown(fd, uid, s.Gid) < 0)
+            {
+                Errno e = Check.LastErrno;
+                if (e is Errno.EINVAL or Errno.EPERM or Errno.EROFS) continue;
+                Check.Throw("fchown", e, StdioName(fd));
+            }
+        }
+    }
+
+    private static string StdioName(int fd) => fd switch { 0 => "/dev/stdin", 1 => "/dev/stdout", _ => "/dev/stderr" };
+
+    /// <summary>/proc/self/setgroups says "deny" (an unprivileged user namespace since Linux 3.19).</summary>
+    private static bool SetgroupsDenied()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/self/setgroups").Trim() == "deny";
+        }
+        catch (FileNotFoundException) { return false; }
+        catch (DirectoryNotFoundException) { return false; }
+    }
+
+    /// <summary>
+    /// The home directory of the first /etc/passwd entry with <paramref name="uid"/> (Go's user package rules:
+    /// lines trimmed, fields split on ':', an unparsable uid counts as 0), or null when there is none.
+    /// </summary>
+    public static string? HomeFromPasswd(string passwdPath, uint uid)
+    {
+        string text;
+        try { text = File.ReadAllText(passwdPath, Encoding.UTF8); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        foreach (string raw in text.Split('\n'))
+        {
+            string line = raw.Trim();
+            if (line.Length == 0) continue;
+            string[] f = line.Split(':');
+            long id = f.Length > 2 && long.TryParse(f[2], out long v) ? v : 0;
+            if (id != uid) continue;
+            return f.Length > 5 ? f[5] : "";
+        }
+        return null;
+    }
+
+    /// <summary>The value of the last <paramref name="key"/>= entry (as a Go Setenv loop leaves it), or null.</summary>
+    public static string? GetEnv(List<string> env, string key)
+    {
+        for (int i = env.Count - 1; i >= 0; i--)
+            if (env[i].Length > key.Length && env[i][key.Length] == '=' && env[i].StartsWith(key, StringComparison.Ordinal))
+                return env[i][(key.Length + 1)..];
+        return null;
+    }
+
+    /// <summary>Replaces every <paramref name="key"/>= entry in place, or appends one.</summary>
+    public static void SetEnv(List<string> env, string key, string value)
+    {
+        bool found = false;
+        for (int i = 0; i < env.Count; i++)
+        {
+            if (env[i].Length > key.Length && env[i][key.Length] == '=' && env[i].StartsWith(key, StringComparison.Ordinal))
+            {
+                env[i] = key + "=" + value;
+                found = true;
+            }
+        }
+        if (!found) env.Add(key + "=" + value);
+    }
+}

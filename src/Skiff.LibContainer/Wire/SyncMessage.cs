@@ -1,0 +1,55 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Skiff.LibContainer.Wire;
+
+/// <summary>One sync-protocol message: its type and, for procError, the error text.</summary>
+public readonly record struct SyncMessage(SyncType Type, string? Message = null)
+{
+    public byte[] Encode()
+    {
+        var buf = new ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buf))
+        {
+            w.WriteStartObject();
+            w.WriteString("type"u8, Type.ToString());
+            if (Message is not null) w.WriteString("message"u8, Message);
+            w.WriteEndObject();
+        }
+        return buf.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Parses one packet; malformed input is an error that quotes it.</summary>
+    public static SyncMessage Decode(ReadOnlySpan<byte> packet)
+    {
+        SyncType? type = null;
+        string? message = null;
+        try
+        {
+            var r = new Utf8JsonReader(packet);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject) throw new JsonException("not an object");
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = r.GetString()!;
+                r.Read();
+                if (name == "type")
+                {
+                    string t = r.GetString() ?? "";
+                    if (!Enum.TryParse(t, out SyncType st) || !Enum.IsDefined(st))
+                        throw new ContainerException($"unknown sync message type {t}");
+                    type = st;
+                }
+                else if (name == "message") message = r.GetString();
+                else r.Skip();
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new ContainerException($"malformed sync message {System.Text.Encoding.UTF8.GetString(packet)}", ex);
+        }
+        if (type is null) throw new ContainerException("sync message without a type");
+        return new SyncMessage(type.Value, message);
+    }
+
+    public override string ToString() => Message is null ? Type.ToString() : $"{Type} ({Message})";
+}

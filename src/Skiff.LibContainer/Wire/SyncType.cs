@@ -1,0 +1,36 @@
+namespace Skiff.LibContainer.Wire;
+
+/// <summary>
+/// The messages of the sync protocol between the parent and `skiff init` (runc's libcontainer/sync.go),
+/// one JSON object per SOCK_SEQPACKET packet: <c>{"type":"procReady"}</c>, <c>{"type":"procError","message":"…"}</c>.
+/// <code>
+///  parent (skiff create)                         child (skiff init, in the container's namespaces)
+///      |   bootstrap data (init socket) -------------> nsexec: join/create namespaces, fork into pid ns
+///      | <------------- {"stage1_pid","stage2_pid"}   |
+///      |   InitConfig (init socket) -----------------> |  mounts, devices
+///      | <-------------- procMountPlease {mount}      |  (idmapped mount, or a bind source init cannot reach)
+///  open_tree + MOUNT_ATTR_IDMAP in init's mount ns     |
+///      |   procMountFd {type} + fd (SCM_RIGHTS) -----> |  move_mount / mount via /proc/self/fd
+///      | <------------------------------- procHooks   |
+///  cgroup Set, prestart + createRuntime hooks          |
+///      |   procHooksDone ---------------------------> |  createContainer hooks, pivot_root, console,
+///      |                                              |  hostname, sysctl, masked/readonly paths
+///      | <------------------------------- procReady   |
+///  rlimits (prlimit), state.json written               |
+///      |   procRun ---------------------------------> |  user, capabilities, no_new_privs, seccomp
+///      | <--------------------------- (socket closed) |  waits on exec.fifo until `start`, then execve
+///  any time: procError {"message"} from the child ends the start with that error.
+/// </code>
+/// </summary>
+public enum SyncType
+{
+    procError,
+    procReady,
+    procRun,
+    procHooks,
+    procHooksDone,
+    procMountPlease,
+    procMountFd,
+    procSeccomp,
+    procSeccompDone,
+}

@@ -57,6 +57,9 @@ public sealed class SeccompAgent : IDisposable
     /// <summary>The last ContainerProcessState received (the agent writes it atomically).</summary>
     public JsonObject ReceivedState()
     {
+        // The runtime hands the fd over during create, but the agent writes the file on its own time: when no
+        // notified syscall makes the container wait for the agent, the container can be done before the file is.
+        for (int i = 0; i < 200 && !File.Exists(StateFile); i++) Thread.Sleep(50);
         if (!File.Exists(StateFile)) throw new Xunit.Sdk.XunitException($"the agent received nothing\n{Log}");
         return JsonNode.Parse(File.ReadAllText(StateFile))!.AsObject();
     }

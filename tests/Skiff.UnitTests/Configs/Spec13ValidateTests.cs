@@ -1,6 +1,6 @@
 using Skiff.LibContainer;
 using Skiff.LibContainer.Configs;
-using MemoryPolicy = Skiff.LibContainer.Init.MemoryPolicy;
+using MemoryPolicy = Skiff.LibContainer.ProcessAttributes.MemoryPolicy;
 using Skiff.RuntimeSpec;
 using Xunit;
 

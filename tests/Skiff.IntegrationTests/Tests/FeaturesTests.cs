@@ -77,6 +77,40 @@ public sealed class FeaturesTests : ContainerTest
         Assert.Contains("SECCOMP_FILTER_FLAG_SPEC_ALLOW", supported);
     }
 
+    [FactUnlessRunc11("runc 1.1 has no runtime-spec 1.3 sections")]
+    public void RuntimeSpec13SectionsAndTheCheckpointAnnotation()
+    {
+        var f = Features();
+        var linux = f["linux"]!.AsObject();
+        Assert.Equal(
+            ["MPOL_BIND", "MPOL_DEFAULT", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"],
+            Strings(linux["memoryPolicy"]!["modes"]));
+        Assert.Equal(["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"], Strings(linux["memoryPolicy"]!["flags"]));
+        Assert.True(linux["netDevices"]!["enabled"]!.GetValue<bool>());
+        Assert.True(linux["intelRdt"]!["schemata"]!.GetValue<bool>());
+        Assert.True(linux["intelRdt"]!["monitoring"]!.GetValue<bool>());
+        Assert.Contains("run.oci.keep_original_groups", Strings(f["potentiallyUnsafeConfigAnnotations"]));
+        // the checkpoint annotation tells the truth: present exactly when a criu that answers is installed
+        bool criu = CriuAnswers();
+        var annotations = f["annotations"]!.AsObject();
+        if (criu) Assert.Equal("true", annotations["org.opencontainers.runc.checkpoint.enabled"]!.GetValue<string>());
+        else Assert.False(annotations.ContainsKey("org.opencontainers.runc.checkpoint.enabled"));
+    }
+
+    private static bool CriuAnswers()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("criu", "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // not installed
+        }
+    }
+
     [FactUnlessRunc11("runc 1.1 has no supportedFlags")]
     public void EverySupportedSeccompFlagWorksInAContainer()
     {

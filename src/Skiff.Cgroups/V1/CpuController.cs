@@ -22,7 +22,11 @@ internal sealed class CpuController : Controller
         LinuxCpu? c = r.Cpu;
         if (c is null) return;
 
-        if (c.Shares is ulong shares && shares != 0)
+        // cpu.idle before cpu.shares: the kernel refuses shares for an idle group (EINVAL), so with idle 1 the
+        // shares are not written at all, and idle 0 must be in place before shares are written again (an update
+        // re-applies the stored shares of a group made idle earlier).
+        if (c.Idle is long idle) fs.Write(dir, "cpu.idle", Str(idle));
+        if (c.Shares is ulong shares && shares != 0 && c.Idle is not 1)
         {
             fs.Write(dir, "cpu.shares", Str(shares));
             // The kernel clamps out-of-range shares silently: read back to report it.
@@ -60,8 +64,6 @@ internal sealed class CpuController : Controller
             if (period is not null) fs.Write(dir, "cpu.cfs_period_us", period);
             if (burst is not null) fs.Write(dir, "cpu.cfs_burst_us", burst);
         }
-
-        if (c.Idle is long idle) fs.Write(dir, "cpu.idle", Str(idle));
 
         SetRtSched(fs, dir, c);
     }

@@ -55,6 +55,27 @@ public sealed class UpdateTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    [FactUnlessRunc11("runc 1.1 has no --cpu-idle")]
+    public void CpuIdleNeverMakesALaterUpdateWriteSharesIntoAnIdleGroup()
+    {
+        var (id, b, pid) = Start();
+        Rt.Exec("update", "--cpu-share", "512", id).AssertSuccess();
+        Assert.Equal("512", Host(pid, "cpu", "cpu.shares"));
+        Rt.Exec("update", "--cpu-idle", "1", id).AssertSuccess();
+        Assert.Equal("1", Host(pid, "cpu", "cpu.idle"));
+        Assert.NotEqual("512", Host(pid, "cpu", "cpu.shares")); // control: the kernel dropped the group's shares
+        // every later update re-applies the stored resources (shares 512 among them): none may write shares now
+        Rt.Exec("update", "--pids-limit", "50", id).AssertSuccess();
+        Assert.Equal("50", Host(pid, "pids", "pids.max"));
+        Assert.Equal("1", Host(pid, "cpu", "cpu.idle"));
+        // idle 0 goes in first, then the stored shares are written again
+        Rt.Exec("update", "--cpu-idle", "0", id).AssertSuccess();
+        Assert.Equal("0", Host(pid, "cpu", "cpu.idle"));
+        Assert.Equal("512", Host(pid, "cpu", "cpu.shares"));
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void ResourcesFromAFileOrStdin()
     {

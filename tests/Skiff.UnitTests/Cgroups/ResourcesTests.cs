@@ -138,6 +138,16 @@ public class ResourcesTests
     }
 
     [Fact]
+    public void Cpu_IdleGroupGetsNoShares()
+    {
+        using var h = new FakeHierarchy();
+        ICgroupManager m = Applied(h);
+        FakeHierarchy.Log(m).Clear();
+        m.Set(new LinuxResources { Cpu = new LinuxCpu { Shares = 512, Idle = 1 } });
+        Assert.Equal(new[] { ("cpu.idle", "1") }, FakeHierarchy.Log(m).Select(w => (Path.GetFileName(w.Path), w.Data)));
+    }
+
+    [Fact]
     public void Cpu_AllFiles_QuotaBeforeRetriedPeriod()
     {
         using var h = new FakeHierarchy();
@@ -153,8 +163,8 @@ public class ResourcesTests
         });
         Assert.Equal(new[]
             {
-                ("cpu.shares", "512"), ("cpu.cfs_period_us", "100000"), ("cpu.cfs_burst_us", "1000"),
-                ("cpu.cfs_quota_us", "50000"), ("cpu.idle", "0"), ("cpu.rt_period_us", "1000000"),
+                ("cpu.idle", "0"), ("cpu.shares", "512"), ("cpu.cfs_period_us", "100000"), ("cpu.cfs_burst_us", "1000"),
+                ("cpu.cfs_quota_us", "50000"), ("cpu.rt_period_us", "1000000"),
                 ("cpu.rt_runtime_us", "950000"),
             },
             FakeHierarchy.Log(m).Select(w => (Path.GetFileName(w.Path), w.Data)));

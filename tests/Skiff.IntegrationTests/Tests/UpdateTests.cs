@@ -77,6 +77,33 @@ public sealed class UpdateTests : ContainerTest
     }
 
     [Fact]
+    public void UpdatesNeverDenyAnAllowedDeviceOnTheWay()
+    {
+        // the container opens /dev/null and /dev/zero without pause while updates re-apply its device rules: a
+        // transition through "deny all, then allow again" would make an open fail (EPERM) in between
+        var b = NewBundle("sh", "-c", "while :; do cat /dev/null && head -c1 /dev/zero >/dev/null || echo denied >> /dev/shm/denied; done");
+        var id = NewId();
+        Rt.CreateAndStart(id, b);
+        int pid = Rt.State(id)["pid"]!.GetValue<int>();
+        string before = Host(pid, "devices", "devices.list");
+        for (int i = 0; i < 30; i++)
+            Rt.Exec("update", "--pids-limit", (100 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), id).AssertSuccess();
+        Assert.Equal(before, Host(pid, "devices", "devices.list"));
+        Assert.Equal("", Rt.Exec("exec", id, "sh", "-c", "cat /dev/shm/denied 2>/dev/null; true").AssertSuccess().Stdout.Trim());
+        // control: the loop runs and reports a denial: deny /dev/null in the container's own devices cgroup
+        File.WriteAllText(Path.Combine(HostProc.CgroupDir(pid, "devices")!, "devices.deny"), "c 1:3 rwm");
+        string seen = "";
+        for (int i = 0; i < 100 && seen.Length == 0; i++)
+        {
+            Thread.Sleep(50);
+            seen = File.Exists($"/proc/{pid}/root/dev/shm/denied") ? File.ReadAllText($"/proc/{pid}/root/dev/shm/denied") : "";
+        }
+        Assert.Contains("denied", seen);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
     public void ResourcesFromAFileOrStdin()
     {
         var (id, b, pid) = Start();

@@ -7,14 +7,6 @@ namespace Skiff.IntegrationTests.Tests;
 /// propagation, tmpfs modes, the shared directory mask, tmpcopyup.</summary>
 public sealed class MountAttrTests : ContainerTest
 {
-    /// <summary>Per-mount options (field 6) of every mount whose mount point is at or under <paramref name="under"/>.</summary>
-    private static List<(string Point, string MajMin, string[] Options, string FsType)> Mounts(string mountinfo, string under) =>
-        mountinfo.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => (Pre: l[..l.IndexOf(" - ", StringComparison.Ordinal)].Split(' '), Post: l[(l.IndexOf(" - ", StringComparison.Ordinal) + 3)..].Split(' ')))
-            .Select(x => (Point: Leaks.Unoctal(x.Pre[4]), MajMin: x.Pre[2], Options: x.Pre[5].Split(','), FsType: x.Post[0]))
-            .Where(m => m.Point == under || m.Point.StartsWith(under + "/", StringComparison.Ordinal))
-            .ToList();
-
     [Theory]
     [InlineData("rnoatime", "noatime")]
     [InlineData("rnodiratime", "nodiratime")]
@@ -22,7 +14,7 @@ public sealed class MountAttrTests : ContainerTest
     {
         // /sys of the host has submounts (fs/cgroup, kernel/...): an rbind of it carries them along.
         var b = NewBundle().AddMount("/mnt/a", "bind", "/sys", "rbind", "ro", option);
-        var mounts = Mounts(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
+        var mounts = MountInfo.Under(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
         Assert.True(mounts.Count > 1, "the rbind of /sys brought no submounts");
         Assert.All(mounts, m => Assert.Contains(shown, m.Options));
     }
@@ -31,7 +23,7 @@ public sealed class MountAttrTests : ContainerTest
     public void RecursiveStrictatimeClearsNoatimeOnEverySubmount()
     {
         var b = NewBundle().AddMount("/mnt/a", "bind", "/sys", "rbind", "ro", "rnoatime", "rstrictatime");
-        var mounts = Mounts(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
+        var mounts = MountInfo.Under(RunShell(b, "cat /proc/self/mountinfo"), "/mnt/a");
         Assert.True(mounts.Count > 1);
         Assert.All(mounts, m => Assert.DoesNotContain("noatime", m.Options));
         Assert.All(mounts, m => Assert.DoesNotContain("relatime", m.Options));
@@ -68,8 +60,8 @@ public sealed class MountAttrTests : ContainerTest
     {
         var b = NewBundle().MaskedPaths("/sys/firmware", "/sys/kernel/debug", "/proc/keys");
         var info = RunShell(b, "cat /proc/self/mountinfo");
-        var fw = Mounts(info, "/sys/firmware").Single(m => m.Point == "/sys/firmware");
-        var dbg = Mounts(info, "/sys/kernel/debug").Last(m => m.Point == "/sys/kernel/debug");
+        var fw = MountInfo.Under(info, "/sys/firmware").Single(m => m.Point == "/sys/firmware");
+        var dbg = MountInfo.Under(info, "/sys/kernel/debug").Last(m => m.Point == "/sys/kernel/debug");
         Assert.Equal("tmpfs", fw.FsType);
         Assert.Equal(fw.MajMin, dbg.MajMin);
         Assert.Contains("ro", fw.Options);

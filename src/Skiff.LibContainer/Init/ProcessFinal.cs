@@ -1,3 +1,4 @@
+using Console = Skiff.LibContainer.Rootfs.Console;
 using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Seccomp;
 using Skiff.LibContainer.Wire;
@@ -9,7 +10,8 @@ namespace Skiff.LibContainer.Init;
 
 /// <summary>
 /// The last steps of init and of setns processes, in runc 1.4's order, on the thread that execs.
-/// Both (standard_init_linux.go, setns_init_linux.go): <see cref="BeforeReady"/> (no_new_privs, scheduler, I/O
+/// Both (standard_init_linux.go, setns_init_linux.go) set up the console with <see cref="SetupConsole"/> and end
+/// with <see cref="ReadyAndFinalize"/>: the program looked up, <see cref="BeforeReady"/> (no_new_privs, scheduler, I/O
 /// priority, personality, NUMA memory policy), then after procReady/procRun <see cref="Run"/>: SELinux exec label,
 /// seccomp (early when it needs privileges, i.e. without no_new_privs), finalizeNamespace (user, caps, cwd), for a
 /// setns process the AppArmor profile, seccomp (late: the last syscall filter step before exec), close the sync
@@ -18,6 +20,42 @@ namespace Skiff.LibContainer.Init;
 internal static class ProcessFinal
 {
     private const int PR_SET_NO_NEW_PRIVS = 38;
+
+    /// <summary>The terminal, when the process asks for one: a pty whose master goes to the console socket the
+    /// parent passed as <paramref name="consoleFd"/> (closed here).</summary>
+    public static void SetupConsole(InitConfig cfg, int consoleFd)
+    {
+        if (!cfg.CreateConsole) return;
+        if (consoleFd < 0) throw new ContainerException("terminal requested but no console socket was passed");
+        using var sock = new SafeFd(consoleFd);
+        Console.Setup(sock, cfg.Process.ConsoleSize);
+    }
+
+    /// <summary>
+    /// The common end of init and setns before exec: the program looked up in the process's PATH, <see
+    /// cref="BeforeReady"/>, procReady sent and procRun awaited, <see cref="Run"/>, the log pipe closed (the
+    /// parent stops reading once it and the sync socket close). <paramref name="readyPhase"/> and <paramref
+    /// name="donePhase"/> name the trace points before procReady and at the end. Returns what to exec, on this
+    /// same thread.
+    /// </summary>
+    public static (string Path, IReadOnlyList<string> Args, List<string> Env) ReadyAndFinalize(InitConfig cfg,
+        SyncSocket sync, SeccompProgram? seccomp, string readyPhase, string donePhase)
+    {
+        var env = Configs.ProcessEnv.Prepare(cfg.Process.Env);
+        var args = cfg.Process.Args is { Count: > 0 } a ? a : throw new ContainerException("args must not be empty");
+        string path = ExecLookup.Find(args[0], env);
+
+        BeforeReady(cfg);
+        PhaseTrace.Mark(readyPhase);
+        sync.Send(SyncType.procReady);
+        sync.Expect(SyncType.procRun);
+        PhaseTrace.Mark("recv procRun");
+
+        Run(cfg, sync, seccomp, env);
+        PhaseTrace.Mark(donePhase);
+        Log.Close();
+        return (path, args, env);
+    }
 
     /// <summary>
     /// Before procReady (init and setns alike): no_new_privs, scheduler, I/O priority (an exec'd process's own, from

@@ -1,7 +1,4 @@
-using Console = Skiff.LibContainer.Rootfs.Console;
 using Skiff.LibContainer.Wire;
-using Skiff.Linux;
-using Skiff.Linux.Logging;
 
 namespace Skiff.LibContainer.Init;
 
@@ -13,27 +10,10 @@ internal static class SetnsInit
 {
     public static void Run(InitConfig cfg, SyncSocket sync, int consoleFd)
     {
-        var proc = cfg.Process;
         using var seccomp = ProcessFinal.CompileSeccomp(cfg.Spec);
-        if (cfg.CreateConsole)
-        {
-            if (consoleFd < 0) throw new ContainerException("terminal requested but no console socket was passed");
-            using var sock = new SafeFd(consoleFd);
-            Console.Setup(sock, proc.ConsoleSize);
-        }
-        var env = Configs.ProcessEnv.Prepare(proc.Env);
-        var args = proc.Args is { Count: > 0 } a ? a : throw new ContainerException("args must not be empty");
-        string path = ExecLookup.Find(args[0], env);
-
-        ProcessFinal.BeforeReady(cfg);
-        PhaseTrace.Mark("console, lookup; send procReady");
-        sync.Send(SyncType.procReady);
-        sync.Expect(SyncType.procRun);
-        PhaseTrace.Mark("recv procRun");
-
-        ProcessFinal.Run(cfg, sync, seccomp, env);
-        PhaseTrace.Mark("user, capabilities, seccomp set: exec");
-        Log.Close();
+        ProcessFinal.SetupConsole(cfg, consoleFd);
+        var (path, args, env) = ProcessFinal.ReadyAndFinalize(cfg, sync, seccomp,
+            "console, lookup; send procReady", "user, capabilities, seccomp set: exec");
         FinalExec.Exec(path, args, env, cfg.PreserveFds);
     }
 }

@@ -1,4 +1,3 @@
-using Console = Skiff.LibContainer.Rootfs.Console;
 using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Wire;
 using System.Runtime.InteropServices;
@@ -43,12 +42,7 @@ internal static class StandardInit
         else HooksSync();
         PhaseTrace.Mark("rootfs prepared (mounts, procHooks, pivot_root)");
 
-        if (cfg.CreateConsole)
-        {
-            if (consoleFd < 0) throw new ContainerException("terminal requested but no console socket was passed");
-            using var sock = new SafeFd(consoleFd);
-            Console.Setup(sock, proc.ConsoleSize);
-        }
+        ProcessFinal.SetupConsole(cfg, consoleFd);
         if (cfg.NewNamespaces.Contains("uts"))
         {
             if (!string.IsNullOrEmpty(spec.Hostname)) Libc.SetHostname(spec.Hostname);
@@ -59,20 +53,9 @@ internal static class StandardInit
         if (newMnt) RootfsSetup.Finalize(cfg);
         if (!cfg.NoNewKeyring) JoinSessionKeyring(cfg.ContainerId);
 
-        var env = Configs.ProcessEnv.Prepare(proc.Env);
-        var args = proc.Args ?? throw new ContainerException("args must not be empty");
-        string path = ExecLookup.Find(args[0], env);
-
-        ProcessFinal.BeforeReady(cfg);
-        PhaseTrace.Mark("console, hostname, sysctl, rootfs finalized, keyring; send procReady");
-        sync.Send(SyncType.procReady);
-        sync.Expect(SyncType.procRun);
-        PhaseTrace.Mark("recv procRun");
-
-        ProcessFinal.Run(cfg, sync, seccomp, env);
-        PhaseTrace.Mark("user, capabilities, seccomp set: waiting on the exec fifo");
-        // the parent stops reading once the sync socket and the log pipe close
-        Log.Close();
+        var (path, args, env) = ProcessFinal.ReadyAndFinalize(cfg, sync, seccomp,
+            "console, hostname, sysctl, rootfs finalized, keyring; send procReady",
+            "user, capabilities, seccomp set: waiting on the exec fifo");
 
         // the fifo stays open (close-on-exec) until execve: `start` reads to EOF, so poststart hooks run only
         // once the container's process has replaced init, after the startContainer hooks

@@ -5,6 +5,7 @@ using Skiff.LibContainer.Hooks;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
+using Skiff.RuntimeSpec.Json;
 
 namespace Skiff.LibContainer;
 
@@ -80,25 +81,16 @@ public sealed partial class Container
     }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>
-    public static Container Load(string root, string id) => Load(root, id, summaryOnly: false);
-
-    /// <summary>
-    /// Loads only what the OCI state and the status need (id, bundle, rootfs, pid, created, cgroups, the config's
-    /// ociVersion and annotations), several times cheaper than <see cref="Load(string, string)"/>: for `state` and
-    /// `list`. Such a container is for reading its state, not for other verbs.
-    /// </summary>
-    public static Container LoadSummary(string root, string id) => Load(root, id, summaryOnly: true);
-
-    private static Container Load(string root, string id, bool summaryOnly)
+    public static Container Load(string root, string id)
     {
         Ids.Validate(id);
-        return new Container(root, ReadState(root, id, summaryOnly));
+        return new Container(root, ReadState(root, id));
     }
 
     /// <summary>Reads root/id/state.json again (after taking the lock: another verb may have changed or removed it).</summary>
-    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id, summaryOnly: false);
+    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id);
 
-    private static ContainerState ReadState(string root, string id, bool summaryOnly)
+    private static ContainerState ReadState(string root, string id)
     {
         string file = Path.Combine(root, id, StateFile);
         byte[] json;
@@ -113,11 +105,9 @@ public sealed partial class Container
         ContainerState? st;
         try
         {
-            st = summaryOnly
-                ? JsonSerializer.Deserialize(json, StateSummaryJsonContext.Default.ContainerStateSummary)?.ToState()
-                : JsonSerializer.Deserialize(json, SkiffJsonContext.Default.ContainerState);
+            st = JsonShapes.Read<ContainerState>(json, SkiffShapes.ContainerState);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new ContainerException($"reading {file}", ex);
         }
@@ -126,8 +116,7 @@ public sealed partial class Container
 
     /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped with a warning).</summary>
     /// <param name="root">The state root.</param>
-    /// <param name="summaryOnly">Load each as <see cref="LoadSummary"/> does (for `list`).</param>
-    public static IReadOnlyList<Container> List(string root, bool summaryOnly = false)
+    public static IReadOnlyList<Container> List(string root)
     {
         var list = new List<Container>();
         if (!Directory.Exists(root)) return list;
@@ -136,7 +125,7 @@ public sealed partial class Container
             string id = Path.GetFileName(dir);
             try
             {
-                list.Add(Load(root, id, summaryOnly));
+                list.Add(Load(root, id));
             }
             catch (ContainerNotExistException)
             {
@@ -152,7 +141,7 @@ public sealed partial class Container
 
     private void SaveState()
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(_state, SkiffJsonContext.Default.ContainerState);
+        byte[] json = JsonShapes.ToUtf8(_state, SkiffShapes.ContainerState);
         AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
     }
 

@@ -81,16 +81,31 @@ public sealed partial class Container
     }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>
-    public static Container Load(string root, string id)
+    public static Container Load(string root, string id) => Load(root, id, SkiffShapes.ContainerState);
+
+    /// <summary>
+    /// Loads state.json with only the config fields the OCI state shows (ociVersion, annotations): the rest of the
+    /// config is skipped unparsed. For `state` and `list`; such a container is for reading its state, not for
+    /// other verbs.
+    /// </summary>
+    public static Container LoadSummary(string root, string id) => Load(root, id, SummaryShape);
+
+    private static readonly ObjectShape SummaryShape = new(SkiffShapes.ContainerState.GoName, SkiffShapes.ContainerState.Create,
+        [.. SkiffShapes.ContainerState.Fields.Select(f => f.Name != "config" ? f : new JsonField(f.Name,
+            new ObjectShape(SpecShapes.Spec.GoName, SpecShapes.Spec.Create,
+                [.. SpecShapes.Spec.Fields.Where(s => s.Name is "ociVersion" or "annotations")]),
+            f.Nullable, f.Get, f.Set))]);
+
+    private static Container Load(string root, string id, ObjectShape shape)
     {
         Ids.Validate(id);
-        return new Container(root, ReadState(root, id));
+        return new Container(root, ReadState(root, id, shape));
     }
 
     /// <summary>Reads root/id/state.json again (after taking the lock: another verb may have changed or removed it).</summary>
-    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id);
+    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id, SkiffShapes.ContainerState);
 
-    private static ContainerState ReadState(string root, string id)
+    private static ContainerState ReadState(string root, string id, ObjectShape shape)
     {
         string file = Path.Combine(root, id, StateFile);
         byte[] json;
@@ -105,7 +120,7 @@ public sealed partial class Container
         ContainerState? st;
         try
         {
-            st = JsonShapes.Read<ContainerState>(json, SkiffShapes.ContainerState);
+            st = JsonShapes.Read<ContainerState>(json, shape);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -116,7 +131,8 @@ public sealed partial class Container
 
     /// <summary>All containers under <paramref name="root"/>, sorted by id (unreadable ones skipped with a warning).</summary>
     /// <param name="root">The state root.</param>
-    public static IReadOnlyList<Container> List(string root)
+    /// <param name="summaryOnly">Load each as <see cref="LoadSummary"/> does (for `list`).</param>
+    public static IReadOnlyList<Container> List(string root, bool summaryOnly = false)
     {
         var list = new List<Container>();
         if (!Directory.Exists(root)) return list;
@@ -125,7 +141,7 @@ public sealed partial class Container
             string id = Path.GetFileName(dir);
             try
             {
-                list.Add(Load(root, id));
+                list.Add(Load(root, id, summaryOnly ? SummaryShape : SkiffShapes.ContainerState));
             }
             catch (ContainerNotExistException)
             {

@@ -33,7 +33,7 @@ internal sealed class ListCommand : Command
         string format = inv.Args.String("format", "table");
         bool quiet = inv.Args.Bool("quiet");
         var states = new List<StateJson.ContainerState>();
-        foreach (Container c in Container.List(inv.Global.Root))
+        foreach (Container c in Container.List(inv.Global.Root, summaryOnly: true))
             states.Add(StateJson.From(c, c.Owner));
         if (quiet)
         {

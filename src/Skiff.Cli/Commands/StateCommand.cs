@@ -19,7 +19,7 @@ internal sealed class StateCommand : Command
     public override int Run(Invocation inv)
     {
         inv.CheckArgs(1, ArgCheck.Exact);
-        Container c = Container.Load(inv.Global.Root, ContainerId.Require(inv.Args.Arg(0)));
+        Container c = Container.LoadSummary(inv.Global.Root, ContainerId.Require(inv.Args.Arg(0)));
         // runc prints MarshalIndent output without a trailing newline, and an empty owner here.
         inv.Out.Write(StateJson.Indented(StateJson.From(c, owner: "")));
         return 0;

@@ -5,6 +5,7 @@ using Skiff.LibContainer.Hooks;
 using Skiff.Linux;
 using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
+using Skiff.RuntimeSpec.Json;
 
 namespace Skiff.LibContainer;
 
@@ -80,25 +81,31 @@ public sealed partial class Container
     }
 
     /// <summary>Loads a container from root/id/state.json. Throws <see cref="ContainerNotExistException"/>.</summary>
-    public static Container Load(string root, string id) => Load(root, id, summaryOnly: false);
+    public static Container Load(string root, string id) => Load(root, id, SkiffShapes.ContainerState);
 
     /// <summary>
-    /// Loads only what the OCI state and the status need (id, bundle, rootfs, pid, created, cgroups, the config's
-    /// ociVersion and annotations), several times cheaper than <see cref="Load(string, string)"/>: for `state` and
-    /// `list`. Such a container is for reading its state, not for other verbs.
+    /// Loads state.json with only the config fields the OCI state shows (ociVersion, annotations): the rest of the
+    /// config is skipped unparsed. For `state` and `list`; such a container is for reading its state, not for
+    /// other verbs.
     /// </summary>
-    public static Container LoadSummary(string root, string id) => Load(root, id, summaryOnly: true);
+    public static Container LoadSummary(string root, string id) => Load(root, id, SummaryShape);
 
-    private static Container Load(string root, string id, bool summaryOnly)
+    private static readonly ObjectShape SummaryShape = new(SkiffShapes.ContainerState.GoName, SkiffShapes.ContainerState.Create,
+        [.. SkiffShapes.ContainerState.Fields.Select(f => f.Name != "config" ? f : new JsonField(f.Name,
+            new ObjectShape(SpecShapes.Spec.GoName, SpecShapes.Spec.Create,
+                [.. SpecShapes.Spec.Fields.Where(s => s.Name is "ociVersion" or "annotations")]),
+            f.Nullable, f.Get, f.Set))]);
+
+    private static Container Load(string root, string id, ObjectShape shape)
     {
         Ids.Validate(id);
-        return new Container(root, ReadState(root, id, summaryOnly));
+        return new Container(root, ReadState(root, id, shape));
     }
 
     /// <summary>Reads root/id/state.json again (after taking the lock: another verb may have changed or removed it).</summary>
-    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id, summaryOnly: false);
+    private void Reload() => _state = ReadState(Path.GetDirectoryName(StateDir)!, Id, SkiffShapes.ContainerState);
 
-    private static ContainerState ReadState(string root, string id, bool summaryOnly)
+    private static ContainerState ReadState(string root, string id, ObjectShape shape)
     {
         string file = Path.Combine(root, id, StateFile);
         byte[] json;
@@ -113,11 +120,9 @@ public sealed partial class Container
         ContainerState? st;
         try
         {
-            st = summaryOnly
-                ? JsonSerializer.Deserialize(json, StateSummaryJsonContext.Default.ContainerStateSummary)?.ToState()
-                : JsonSerializer.Deserialize(json, SkiffJsonContext.Default.ContainerState);
+            st = JsonShapes.Read<ContainerState>(json, shape);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new ContainerException($"reading {file}", ex);
         }
@@ -136,7 +141,7 @@ public sealed partial class Container
             string id = Path.GetFileName(dir);
             try
             {
-                list.Add(Load(root, id, summaryOnly));
+                list.Add(Load(root, id, summaryOnly ? SummaryShape : SkiffShapes.ContainerState));
             }
             catch (ContainerNotExistException)
             {
@@ -152,7 +157,7 @@ public sealed partial class Container
 
     private void SaveState()
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(_state, SkiffJsonContext.Default.ContainerState);
+        byte[] json = JsonShapes.ToUtf8(_state, SkiffShapes.ContainerState);
         AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
     }
 

@@ -155,7 +155,7 @@ public sealed class ExecOptions
         }
         try
         {
-            return Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode(json, SpecJsonContext.Default.Process, "specs.Process")
+            return Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode<Process>(json, Skiff.RuntimeSpec.Json.SpecShapes.Process)
                 ?? throw new ContainerException("process property must not be empty");
         }
         catch (Skiff.RuntimeSpec.GoJson.GoJsonException ex)

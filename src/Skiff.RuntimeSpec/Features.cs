@@ -77,14 +77,3 @@ public sealed class MountExtensionsFeatures
 {
     [JsonPropertyName("idmap")] public EnabledFeature? IdMap { get; set; }
 }
-
-/// <summary>Source-generated JSON for <see cref="Features"/>: 4-space indentation, nulls left out (runc's encoder).</summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = true,
-    IndentSize = 4)]
-[JsonSerializable(typeof(Features))]
-public sealed partial class FeaturesJsonContext : JsonSerializerContext
-{
-}

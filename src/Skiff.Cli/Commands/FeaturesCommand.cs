@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Skiff.LibContainer;
 using Skiff.RuntimeSpec;
+using Skiff.RuntimeSpec.Json;
 
 namespace Skiff.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal sealed class FeaturesCommand : Command
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }))
         {
-            JsonSerializer.Serialize(w, features, FeaturesJsonContext.Default.Features);
+            JsonShapes.Write(w, features, SpecShapes.Features);
         }
         buffer.WriteByte((byte)'\n');
         inv.Out.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Skiff.Cli.CommandLine;
 using Skiff.LibContainer;
 using Skiff.RuntimeSpec;
+using Skiff.RuntimeSpec.GoJson;
+using Skiff.RuntimeSpec.Json;
 
 namespace Skiff.Cli.Commands;
 
@@ -118,9 +120,9 @@ internal sealed class UpdateCommand : Command
         }
         try
         {
-            return JsonSerializer.Deserialize(json, SpecJsonContext.Default.LinuxResources) ?? new LinuxResources();
+            return GoJsonDecoder.Decode<LinuxResources>(json, SpecShapes.LinuxResources) ?? new LinuxResources();
         }
-        catch (JsonException ex)
+        catch (GoJsonException ex)
         {
             throw new ContainerException($"parsing resources: {ex.Message}");
         }

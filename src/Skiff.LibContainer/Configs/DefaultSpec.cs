@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -102,18 +103,13 @@ public static class DefaultSpec
     /// <summary>config.json bytes as runc writes them: json.MarshalIndent(spec, "", "\t"), no trailing newline.</summary>
     public static byte[] Serialize(Spec spec)
     {
-        var options = new JsonSerializerOptions
+        return JsonShapes.ToUtf8(spec, SpecShapes.Spec, new JsonWriterOptions
         {
-            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            WriteIndented = true,
+            Indented = true,
             IndentCharacter = '\t',
             IndentSize = 1,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            TypeInfoResolver = SpecJsonContext.Default,
-        };
-        var info = (JsonTypeInfo<Spec>)options.GetTypeInfo(typeof(Spec));
-        return JsonSerializer.SerializeToUtf8Bytes(spec, info);
+        });
     }
 
     /// <summary>Go's filepath.Clean for absolute and relative paths.</summary>

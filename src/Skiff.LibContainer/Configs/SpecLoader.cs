@@ -1,6 +1,7 @@
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Skiff.RuntimeSpec.GoJson;
+using Skiff.RuntimeSpec.Json;
 
 namespace Skiff.LibContainer.Configs;
 
@@ -63,7 +64,7 @@ public static class SpecLoader
         try
         {
             // JSON "null" decodes to an empty spec in Go (the process check then reports it).
-            return GoJsonDecoder.Decode(data, SpecJsonContext.Default.Spec, "specs.Spec") ?? new Spec();
+            return GoJsonDecoder.Decode<Spec>(data, SpecShapes.Spec) ?? new Spec();
         }
         catch (GoJsonException ex)
         {

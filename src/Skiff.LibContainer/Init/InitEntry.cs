@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using Skiff.LibContainer.Wire;
 using System.Buffers.Binary;
 using System.Text.Json;
@@ -99,7 +100,7 @@ public static class InitEntry
         if (n <= 0 || n > 64 << 20) throw new ContainerException($"bad init config length {n}");
         byte[] json = new byte[n];
         ReadExactly(sock, json);
-        return JsonSerializer.Deserialize(json, SkiffJsonContext.Default.InitConfig)
+        return JsonShapes.Read<InitConfig>(json, SkiffShapes.InitConfig)
             ?? throw new ContainerException("empty init config");
     }
 

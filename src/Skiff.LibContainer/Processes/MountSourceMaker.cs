@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using Skiff.LibContainer.Wire;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
@@ -26,10 +27,10 @@ internal static class MountSourceMaker
         MountRequest req;
         try
         {
-            req = JsonSerializer.Deserialize(requestJson, SkiffJsonContext.Default.MountRequest)
+            req = JsonShapes.Read<MountRequest>(System.Text.Encoding.UTF8.GetBytes(requestJson), SkiffShapes.MountRequest)
                 ?? throw new JsonException("null");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             throw new ContainerException("sync \"procMountPlease\" passed invalid mount arg", ex);
         }

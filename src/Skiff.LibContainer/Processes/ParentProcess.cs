@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using Skiff.LibContainer.ProcessAttributes;
 using Skiff.LibContainer.Wire;
 using System.Text;
@@ -280,7 +281,7 @@ internal abstract class ParentProcess
 
     private void SendConfig(SafeFd sock)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(_config, SkiffJsonContext.Default.InitConfig);
+        byte[] json = JsonShapes.ToUtf8(_config, SkiffShapes.InitConfig);
         Span<byte> len = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(len, json.Length);
         Libc.WriteAll(sock, len, "write init config");

@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using Skiff.LibContainer.Wire;
 using System.Text.Json;
 using Skiff.LibContainer.Configs;
@@ -21,7 +22,7 @@ internal static class MountSources
             Recursive = (m.Flags & MS_REC) != 0,
             IdMapping = m.IdMapping,
         };
-        string arg = JsonSerializer.Serialize(req, SkiffJsonContext.Default.MountRequest);
+        string arg = System.Text.Encoding.UTF8.GetString(JsonShapes.ToUtf8(req, SkiffShapes.MountRequest));
         try
         {
             sync.Send(SyncType.procMountPlease, arg);

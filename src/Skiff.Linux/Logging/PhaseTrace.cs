@@ -6,7 +6,8 @@ namespace Skiff.Linux.Logging;
 /// <summary>
 /// SKIFF_TRACE=1: one info line per phase of create/run/exec/start, in the runtime and in `skiff init`, with the
 /// milliseconds since the runtime process started (its C constructor ran) and since the previous line:
-/// <c>trace create  12.345 ms (+1.234) spawned init</c>. `skiff init` is given the parent's zero (CLOCK_MONOTONIC,
+/// <c>trace create  12.345 ms (+1.234) spawned init [alloc 812 KiB, gc 0]</c> (managed bytes allocated so far and
+/// garbage collections so far, for finding what allocates on the start path). `skiff init` is given the parent's zero (CLOCK_MONOTONIC,
 /// as Stopwatch) in <see cref="InitEnvName"/>, so both processes' lines share one time line; its lines reach the
 /// parent's log through the log pipe. Off (the default), a mark costs one branch.
 /// </summary>
@@ -49,7 +50,7 @@ public static class PhaseTrace
         if (!On) return;
         double f = 1000.0 / Stopwatch.Frequency;
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"trace {s_who} {(ticks - s_zero) * f,8:F3} ms (+{(ticks - s_last) * f:F3}) {phase}");
+            $"trace {s_who} {(ticks - s_zero) * f,8:F3} ms (+{(ticks - s_last) * f:F3}) {phase} [alloc {GC.GetTotalAllocatedBytes() / 1024} KiB, gc {GC.CollectionCount(0)}]");
         Log.Write(LogLevel.Info, line);
         // the next phase starts after this line is written: the trace's own cost is in no phase
         s_last = Math.Max(ticks, Stopwatch.GetTimestamp());

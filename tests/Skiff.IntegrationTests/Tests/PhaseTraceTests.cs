@@ -8,7 +8,7 @@ namespace Skiff.IntegrationTests.Tests;
 /// <summary>SKIFF_TRACE=1: a line per phase of both processes (runtime and init), on one time line.</summary>
 public sealed partial class PhaseTraceTests : ContainerTest
 {
-    [GeneratedRegex(@"trace (\w+) +([0-9.]+) ms \(\+([0-9.]+)\) (.*)$")]
+    [GeneratedRegex(@"trace (\w+) +([0-9.]+) ms \(\+([0-9.]+)\) (.*) \[alloc ([0-9]+) KiB, gc ([0-9]+)\]$")]
     private static partial Regex TraceLine();
 
     [SkiffFact]
@@ -19,10 +19,11 @@ public sealed partial class PhaseTraceTests : ContainerTest
         Rt.Env["SKIFF_TRACE"] = "1";
         var r = Rt.Run(id, b).AssertSuccess();
 
-        var lines = new List<(string Who, double At, string Phase)>();
+        var lines = new List<(string Who, double At, string Phase, long AllocKiB)>();
         foreach (var m in r.ErrorMessages.Select(l => TraceLine().Match(l)).Where(m => m.Success))
         {
-            lines.Add((m.Groups[1].Value, double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[4].Value));
+            lines.Add((m.Groups[1].Value, double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[4].Value,
+                long.Parse(m.Groups[5].Value, CultureInfo.InvariantCulture)));
         }
         string all = string.Join("\n", lines.Select(l => $"{l.Who} {l.At} {l.Phase}"));
         foreach (var (who, phase) in new[]
@@ -40,6 +41,12 @@ public sealed partial class PhaseTraceTests : ContainerTest
         {
             var times = group.Select(l => l.At).ToList();
             Assert.True(times.SequenceEqual(times.Order()), $"out of order:\n{all}");
+        }
+        // the allocation counter of each process only grows
+        foreach (var group in lines.GroupBy(l => l.Who == "init"))
+        {
+            var alloc = group.Select(l => l.AllocKiB).ToList();
+            Assert.True(alloc.SequenceEqual(alloc.Order()) && alloc[^1] > 0, $"allocation counts not growing:\n{all}");
         }
         double sent = lines.First(l => l.Who == "run" && l.Phase == "config sent").At;
         double received = lines.First(l => l.Who == "init" && l.Phase == "config received").At;

@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using System.Text;
 using Skiff.LibContainer;
 using Skiff.LibContainer.Configs;
@@ -10,7 +11,7 @@ namespace Skiff.UnitTests.Configs;
 /// <summary>config.json read as Go's encoding/json reads it (runc's loadSpec); texts checked against runc 1.1.5.</summary>
 public sealed class GoJsonDecoderTests
 {
-    private static Spec Decode(string json) => GoJsonDecoder.Decode(Encoding.UTF8.GetBytes(json), SpecJsonContext.Default.Spec, "specs.Spec")!;
+    private static Spec Decode(string json) => GoJsonDecoder.Decode<Spec>(Encoding.UTF8.GetBytes(json), SpecShapes.Spec)!;
 
     private static string Error(string json) => Assert.Throws<GoJsonException>(() => Decode(json)).Message;
 
@@ -49,7 +50,7 @@ public sealed class GoJsonDecoderTests
     public void InvalidUtf8AndLoneSurrogatesBecomeReplacementCharacters()
     {
         byte[] json = [.. "{\"hostname\": \"a"u8, 0xFF, 0xC3, (byte)'b', .. "\\ud800c\"}"u8];
-        var s = GoJsonDecoder.Decode(json, SpecJsonContext.Default.Spec, "specs.Spec")!;
+        var s = GoJsonDecoder.Decode<Spec>(json, SpecShapes.Spec)!;
         Assert.Equal("a\uFFFD\uFFFDb\uFFFDc", s.Hostname);
     }
 

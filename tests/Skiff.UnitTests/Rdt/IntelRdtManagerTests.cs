@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using Skiff.Cgroups.Rdt;
 using Skiff.RuntimeSpec;
 using Xunit;
@@ -158,7 +159,7 @@ public sealed class IntelRdtManagerTests : IDisposable
     [InlineData(true, true, false, "{\"enableMonitoring\":true}", "intelRdt.enableMonitoring is specified in config, but Intel RDT monitoring is not enabled")]
     public void Validation(bool cat, bool mba, bool mon, string json, string message)
     {
-        var cfg = System.Text.Json.JsonSerializer.Deserialize(json, SpecJsonContext.Default.LinuxIntelRdt)!;
+        var cfg = Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode<LinuxIntelRdt>(System.Text.Encoding.UTF8.GetBytes(json), SpecShapes.LinuxIntelRdt)!;
         var e = Assert.Throws<IntelRdtException>(() => IntelRdtManager.Validate(cfg, new RdtFeatures(cat || mba, cat, mba, mon)));
         Assert.Equal(message, e.Message);
     }

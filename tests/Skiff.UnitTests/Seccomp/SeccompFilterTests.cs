@@ -1,3 +1,4 @@
+using Skiff.RuntimeSpec.Json;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -344,8 +345,7 @@ public class SeccompFilterTests
     [Fact]
     public void DockersDefaultProfileCompiles()
     {
-        LinuxSeccomp profile = JsonSerializer.Deserialize(File.ReadAllText(Fixture("docker-default-amd64.oci.json")),
-            SpecJsonContext.Default.LinuxSeccomp)!;
+        LinuxSeccomp profile = Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode<LinuxSeccomp>(File.ReadAllBytes(Fixture("docker-default-amd64.oci.json")), SpecShapes.LinuxSeccomp)!;
         Assert.True(profile.Syscalls!.Count > 10);
         byte[] bpf = Bpf(profile);
         Assert.True(bpf.Length > 800);
@@ -365,8 +365,7 @@ public class SeccompFilterTests
     public void ContainersCommonSourceProfileAlsoCompiles()
     {
         // The docker-format file (archMap, includes/excludes are not OCI fields and are ignored): every rule applies.
-        LinuxSeccomp profile = JsonSerializer.Deserialize(File.ReadAllText(Fixture("containers-common-0.50.1.json")),
-            SpecJsonContext.Default.LinuxSeccomp)!;
+        LinuxSeccomp profile = Skiff.RuntimeSpec.GoJson.GoJsonDecoder.Decode<LinuxSeccomp>(File.ReadAllBytes(Fixture("containers-common-0.50.1.json")), SpecShapes.LinuxSeccomp)!;
         Assert.Equal(ALLOW, Run(Bpf(profile), NR_getpid));
     }
 }

@@ -21,7 +21,8 @@ public sealed partial class Container
         var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
         PhaseTrace.Mark("config loaded and validated");
         var process = spec.Process!;
-        var (rootUid, rootGid) = HostRootIds(spec);
+        var namespaces = NamespaceSet.Of(spec.Linux);
+        var (rootUid, rootGid) = HostRootIds(spec.Linux, namespaces);
 
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
         string stateDir = Path.Combine(o.Root, o.Id);
@@ -92,7 +93,7 @@ public sealed partial class Container
             NoNewKeyring = o.NoNewKeyring,
             PreserveFds = o.PreserveFds + ListenFds(),
             CreateConsole = process.Terminal,
-            NewNamespaces = spec.Linux?.Namespaces?.Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList() ?? [],
+            Namespaces = namespaces,
             RootlessEuid = rootlessEuid,
             RootlessCgroups = o.RootlessCgroups,
         };
@@ -104,11 +105,7 @@ public sealed partial class Container
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.IntelRdtCreated = rdt?.Created ?? false;
             state.ExternalDescriptors = Criu.CriuCommon.StdioOf(pid);
-            foreach (var ns in spec.Linux?.Namespaces ?? [])
-            {
-                if (Namespaces.Info(ns.Type) is { } info)
-                    state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pid}/ns/{info.ProcName}" : ns.Path;
-            }
+            state.NamespacePaths = namespaces.StatePaths(pid);
             state.Creating = false;
             container.SaveState();
             TestKnob.Crash("state-ready");
@@ -149,14 +146,12 @@ public sealed partial class Container
 
     /// <summary>runc's HostRootUID/HostRootGID: who the container's root is on the host (0 without a user
     /// namespace; the mapped ids of a joined one as /proc shows them, when its path is a /proc one).</summary>
-    internal static (uint Uid, uint Gid) HostRootIds(RuntimeSpec.Spec spec)
+    internal static (uint Uid, uint Gid) HostRootIds(RuntimeSpec.Linux? linux, NamespaceSet namespaces)
     {
-        var linux = spec.Linux;
-        var userNs = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
-        if (userNs is null) return (0, 0);
-        if (!string.IsNullOrEmpty(userNs.Path))
+        if (!namespaces.Has("user")) return (0, 0);
+        if (namespaces.JoinedPath("user") is { } userNsPath)
         {
-            var maps = IdMappings.OfNamespacePath(userNs.Path);
+            var maps = IdMappings.OfNamespacePath(userNsPath);
             if (maps is null) return (0, 0);
             return (IdMappings.HostId(maps.Value.Uid, 0) ?? 0, IdMappings.HostId(maps.Value.Gid, 0) ?? 0);
         }

@@ -98,6 +98,7 @@ public sealed partial class Container
         });
         using var dirLock = StateLock.Acquire(stateDir);
 
+        var namespaces = NamespaceSet.Of(spec.Linux);
         var linux = spec.Linux ??= new RuntimeSpec.Linux();
         (linux.Resources ??= new LinuxResources()).Devices = CgroupDevices.Effective(spec);
         var cgroup = CgroupManagerFactory.Create(o.Id, linux.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
@@ -136,10 +137,10 @@ public sealed partial class Container
         var extraFiles = new List<SafeFd>();
         using var closeExtra = new Rollback();
         closeExtra.Add("close namespace fds", () => extraFiles.ForEach(f => f.Dispose()));
-        JoinNamespaces(opts, spec, extraFiles);
+        JoinNamespaces(opts, namespaces, extraFiles);
 
         CriuMounts.CreateMountpoints(spec, o.Bundle);
-        CriuMounts.AddForRestore(opts, CriuMounts.Of(spec, o.Bundle, cgroup.Paths));
+        CriuMounts.AddForRestore(opts, CriuMounts.Of(spec, namespaces, o.Bundle, cgroup.Paths));
         if (linux.MaskedPaths is { Count: > 0 })
             opts.ExtMnt.Add(new ext_mount_map { Key = "/dev/null", Val = "/dev/null" });
         // criu hands our fd i to the restored process where it had the pipe that was its fd i
@@ -210,11 +211,7 @@ public sealed partial class Container
                             ?? throw new ContainerException($"restored process {notify.Pid} is gone");
                         state.Created = DateTimeOffset.UtcNow;
                         state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
-                        foreach (var ns in linux.Namespaces ?? [])
-                        {
-                            if (Namespaces.Info(ns.Type) is { } info)
-                                state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{notify.Pid}/ns/{info.ProcName}" : ns.Path;
-                        }
+                        state.NamespacePaths = namespaces.StatePaths(notify.Pid);
                         container.SaveState();
                         break;
                     case "orphan-pts-master":
@@ -253,9 +250,9 @@ public sealed partial class Container
 
     /// <summary>runc's handleRestoringNamespaces: a joined network or pid namespace is handed to criu as the
     /// external one the dump named (inherit_fd from fd 4 on); other joined namespaces are joined by criu.</summary>
-    private static void JoinNamespaces(criu_opts opts, Spec spec, List<SafeFd> extraFiles)
+    private static void JoinNamespaces(criu_opts opts, NamespaceSet namespaces, List<SafeFd> extraFiles)
     {
-        foreach (var ns in spec.Linux?.Namespaces ?? [])
+        foreach (var ns in namespaces.Entries)
         {
             if (string.IsNullOrEmpty(ns.Path) || Namespaces.Info(ns.Type) is not { } info) continue;
             if (ns.Type is "network" or "pid")

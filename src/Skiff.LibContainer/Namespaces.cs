@@ -1,5 +1,3 @@
-using Skiff.RuntimeSpec;
-
 namespace Skiff.LibContainer;
 
 /// <summary>OCI namespace types and their clone flags, /proc/PID/ns names and nsexec names.</summary>
@@ -26,9 +24,13 @@ internal static class Namespaces
     /// <summary>The order runc joins namespaces in (user first).</summary>
     public static readonly string[] JoinOrder = ["user", "ipc", "uts", "network", "pid", "mount", "cgroup", "time"];
 
-    public static bool Has(Spec spec, string type) =>
-        spec.Linux?.Namespaces?.Any(n => n.Type == type) == true;
-
-    public static bool IsNew(Spec spec, string type) =>
-        spec.Linux?.Namespaces?.Any(n => n.Type == type && string.IsNullOrEmpty(n.Path)) == true;
+    /// <summary>The namespaces <paramref name="pathOf"/> gives a path for, as (name under /proc/PID/ns, path) in
+    /// <see cref="JoinOrder"/>: what nsexec joins, for init (the spec's joined ones) and for exec (init's).</summary>
+    public static List<(string ProcName, string Path)> InJoinOrder(Func<string, string?> pathOf)
+    {
+        var paths = new List<(string, string)>();
+        foreach (string type in JoinOrder)
+            if (pathOf(type) is { } path) paths.Add((Info(type)!.Value.ProcName, path));
+        return paths;
+    }
 }

@@ -12,16 +12,16 @@ namespace Skiff.LibContainer;
 public sealed partial class Container
 {
     /// <summary>`create`: starts init, which waits on the exec fifo; returns once state.json is written.</summary>
-    public static Container Create(CreateOptions options) => Create(options, runConsole: null);
+    public static Container Create(CreateOptions options) => Create(options, options.Config, runConsole: null);
 
-    private static Container Create(CreateOptions o, SafeFd? runConsole)
+    private static Container Create(CreateOptions o, ContainerConfig? cfg, SafeFd? runConsole)
     {
         Ids.Validate(o.Id);
-        bool rootlessEuid = o.RootlessEuid ?? Libc.geteuid() != 0;
-        var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
+        cfg ??= LoadConfig(o);
         PhaseTrace.Mark("config loaded and validated");
+        var spec = cfg.Spec;
         var process = spec.Process!;
-        var namespaces = NamespaceSet.Of(spec.Linux);
+        var namespaces = cfg.Namespaces;
         var (rootUid, rootGid) = HostRootIds(spec.Linux, namespaces);
 
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
@@ -34,10 +34,9 @@ public sealed partial class Container
         rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
         using var dirLock = StateLock.Acquire(stateDir);
 
-        var linux = spec.Linux ??= new RuntimeSpec.Linux();
-        (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
+        var linux = spec.Linux!;
         // nothing is created by the managers until Apply: their paths can be recorded first
-        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
+        var cgroup = CgroupManagerFactory.Create(o.Id, linux.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         CheckCgroupUnused(cgroup); // before anything owns it: a failure here must leave a pre-existing cgroup alone
         IntelRdtManager? rdt = null;
@@ -94,7 +93,7 @@ public sealed partial class Container
             PreserveFds = o.PreserveFds + ListenFds(),
             CreateConsole = process.Terminal,
             Namespaces = namespaces,
-            RootlessEuid = rootlessEuid,
+            RootlessEuid = cfg.RootlessEuid,
             RootlessCgroups = o.RootlessCgroups,
         };
         config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
@@ -137,12 +136,8 @@ public sealed partial class Container
         return container;
     }
 
-    private static RuntimeSpec.Spec LoadSpec(CreateOptions o, bool? rootlessEuid = null)
-    {
-        var spec = SpecLoader.Load(o.Bundle);
-        Configs.Validate.Spec(spec, o.SystemdCgroup, rootlessEuid: rootlessEuid ?? o.RootlessEuid);
-        return spec;
-    }
+    /// <summary>The bundle's config, for callers that did not load it themselves (<see cref="CreateOptions.Config"/>).</summary>
+    private static ContainerConfig LoadConfig(CreateOptions o) => ContainerConfig.Load(o.Bundle, o.SystemdCgroup);
 
     /// <summary>runc's HostRootUID/HostRootGID: who the container's root is on the host (0 without a user
     /// namespace; the mapped ids of a joined one as /proc shows them, when its path is a /proc one).</summary>

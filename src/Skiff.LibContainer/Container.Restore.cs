@@ -23,14 +23,14 @@ public sealed partial class Container
     public static int Restore(CreateOptions o, CriuOptions c)
     {
         Ids.Validate(o.Id);
-        var spec = o.Spec ?? LoadSpec(o);
+        var cfg = o.Config ?? LoadConfig(o);
         SafeFd? ourEnd = null, theirEnd = null;
-        if (!o.Detach && o.ConsoleSocket is null && spec.Process?.Terminal == true)
+        if (!o.Detach && o.ConsoleSocket is null && cfg.Spec.Process?.Terminal == true)
             (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
         Container container;
         try
         {
-            container = RestoreProcess(o, c, spec, theirEnd);
+            container = RestoreProcess(o, c, cfg, theirEnd);
         }
         catch
         {
@@ -75,8 +75,10 @@ public sealed partial class Container
         }
     }
 
-    private static Container RestoreProcess(CreateOptions o, CriuOptions c, Spec spec, SafeFd? ttySocket)
+    private static Container RestoreProcess(CreateOptions o, CriuOptions c, ContainerConfig cfg, SafeFd? ttySocket)
     {
+        var spec = cfg.Spec;
+        var namespaces = cfg.Namespaces;
         const string logFile = "restore.log";
         CriuSupport.CheckVersion(CriuSupport.MinVersion);
         if (c.ImagesDirectory.Length == 0) throw new ContainerException("invalid directory to restore checkpoint");
@@ -98,9 +100,7 @@ public sealed partial class Container
         });
         using var dirLock = StateLock.Acquire(stateDir);
 
-        var namespaces = NamespaceSet.Of(spec.Linux);
-        var linux = spec.Linux ??= new RuntimeSpec.Linux();
-        (linux.Resources ??= new LinuxResources()).Devices = CgroupDevices.Effective(spec);
+        var linux = spec.Linux!;
         var cgroup = CgroupManagerFactory.Create(o.Id, linux.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);

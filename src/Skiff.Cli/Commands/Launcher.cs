@@ -34,13 +34,13 @@ internal static class Launcher
 
         Spec spec = SpecLoader.Load(bundle);
         string id = ContainerId.Require(inv.Args.Arg(0));
-        Validate.Spec(spec, inv.Global.SystemdCgroup);
+        var config = ContainerConfig.Validated(spec, inv.Global.SystemdCgroup);
 
         string? consoleSocket = inv.Args.String("console-socket");
         if (string.IsNullOrEmpty(consoleSocket)) consoleSocket = null;
         else consoleSocket = Path.GetFullPath(consoleSocket, bundle);
         bool detach = !run || inv.Args.Bool("detach");
-        Container.CheckTerminal(detach, spec.Process!.Terminal, consoleSocket);
+        Container.CheckTerminal(detach, config.Spec.Process!.Terminal, consoleSocket);
 
         return new CreateOptions
         {
@@ -58,7 +58,7 @@ internal static class Launcher
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
             NoSubreaper = run && inv.Args.Bool("no-subreaper"),
-            Spec = spec,
+            Config = config,
         };
     }
 }

@@ -24,11 +24,7 @@ public sealed partial class Container
         var namespaces = cfg.Namespaces;
         var (rootUid, rootGid) = HostRootIds(spec.Linux, namespaces);
 
-        MkdirAll(o.Root, 0x1C9 /* 0711 */);
-        string stateDir = Path.Combine(o.Root, o.Id);
-        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
-        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
-        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        string stateDir = MakeStateDir(o.Root, o.Id);
 
         using var rb = new Rollback();
         rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
@@ -151,6 +147,18 @@ public sealed partial class Container
             return (IdMappings.HostId(maps.Value.Uid, 0) ?? 0, IdMappings.HostId(maps.Value.Gid, 0) ?? 0);
         }
         return (IdMappings.HostIdOrThrow(linux!.UidMappings, 0, "uid"), IdMappings.HostIdOrThrow(linux.GidMappings, 0, "gid"));
+    }
+
+    /// <summary>Makes root/id, the new container's state directory (and root, 0711, when missing): the one place a
+    /// container id is claimed (EEXIST: "container with given ID already exists"), for create and restore.</summary>
+    private static string MakeStateDir(string root, string id)
+    {
+        MkdirAll(root, 0x1C9 /* 0711 */);
+        string stateDir = Path.Combine(root, id);
+        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
+        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
+        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        return stateDir;
     }
 
     private static void MkdirAll(string dir, uint mode)

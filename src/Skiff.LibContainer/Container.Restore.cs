@@ -87,11 +87,7 @@ public sealed partial class Container
         var descriptors = CriuCommon.ReadDescriptors(c.ImagesDirectory);
         string logDir = c.ImagesDirectory;
 
-        MkdirAll(o.Root, 0x1C9 /* 0711 */);
-        string stateDir = Path.Combine(o.Root, o.Id);
-        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
-        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
-        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        string stateDir = MakeStateDir(o.Root, o.Id);
         using var rb = new Rollback();
         rb.Add("remove state directory", () =>
         {

@@ -12,22 +12,19 @@ namespace Skiff.LibContainer.Configs;
 /// </summary>
 public sealed class ContainerConfig
 {
-    private ContainerConfig(Spec spec, NamespaceSet namespaces, bool rootlessEuid)
+    private ContainerConfig()
     {
-        Spec = spec;
-        Namespaces = namespaces;
-        RootlessEuid = rootlessEuid;
     }
 
     /// <summary>The validated spec as applied: linux present, linux.resources.devices the spec's rules followed by
     /// runc's default allowed devices (<see cref="CgroupDevices"/>); everything else as loaded.</summary>
-    public Spec Spec { get; }
+    public required Spec Spec { get; init; }
 
     /// <summary>The container's namespaces, new and joined.</summary>
-    public NamespaceSet Namespaces { get; }
+    public required NamespaceSet Namespaces { get; init; }
 
     /// <summary>runc's RootlessEUID, as the spec was validated for.</summary>
-    public bool RootlessEuid { get; }
+    public required bool RootlessEuid { get; init; }
 
     /// <summary>Loads bundle/config.json (<see cref="SpecLoader.Load"/>) and validates it (<see cref="Validated"/>).</summary>
     public static ContainerConfig Load(string bundle, bool systemdCgroup, bool? rootlessEuid = null) =>
@@ -42,7 +39,7 @@ public sealed class ContainerConfig
     {
         bool rootless = rootlessEuid ?? Libc.geteuid() != 0;
         var namespaces = Validate.Spec(spec, systemdCgroup, rootlessEuid: rootless);
-        return new ContainerConfig(Applied(spec), namespaces, rootless);
+        return new ContainerConfig { Spec = Applied(spec), Namespaces = namespaces, RootlessEuid = rootless };
     }
 
     /// <summary>A new spec sharing the loaded one's sections, with new linux and linux.resources sections holding the

@@ -250,7 +250,7 @@ public sealed partial class Container
     {
         foreach (var ns in namespaces.Entries)
         {
-            if (string.IsNullOrEmpty(ns.Path) || Namespaces.Info(ns.Type) is not { } info) continue;
+            if (string.IsNullOrEmpty(ns.Path) || Namespaces.Of(ns.Type) is not { } info) continue;
             if (ns.Type is "network" or "pid")
             {
                 SafeFd fd;

@@ -31,7 +31,7 @@ public sealed class NamespaceSet
         foreach (var ns in list)
         {
             string shown = "{\"" + ns.Type + "\" \"" + (ns.Path ?? "") + "\"}";
-            if (Namespaces.Info(ns.Type) is null) throw new ContainerException($"namespace {shown} does not exist");
+            if (Namespaces.Of(ns.Type) is null) throw new ContainerException($"namespace {shown} does not exist");
             if (entries.Exists(e => e.Type == ns.Type)) throw new ContainerException($"malformed spec file: duplicated ns {shown}");
             entries.Add(new LinuxNamespace { Type = ns.Type, Path = string.IsNullOrEmpty(ns.Path) ? null : ns.Path });
         }
@@ -55,13 +55,13 @@ public sealed class NamespaceSet
     public string? JoinedPath(string type) => Find(type)?.Path is { Length: > 0 } path ? path : null;
 
     /// <summary>The clone flags of the new namespaces (what nsexec unshares).</summary>
-    public ulong CloneFlags
+    public int CloneFlags
     {
         get
         {
-            ulong flags = 0;
+            int flags = 0;
             foreach (var ns in Entries)
-                if (string.IsNullOrEmpty(ns.Path)) flags |= Namespaces.Info(ns.Type)!.Value.Flag;
+                if (string.IsNullOrEmpty(ns.Path)) flags |= Namespaces.Of(ns.Type)!.Value.Flag;
             return flags;
         }
     }
@@ -76,7 +76,7 @@ public sealed class NamespaceSet
         var paths = new Dictionary<string, string>(Entries.Count);
         string pidText = pid.ToString(CultureInfo.InvariantCulture);
         foreach (var ns in Entries)
-            paths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pidText}/ns/{Namespaces.Info(ns.Type)!.Value.ProcName}" : ns.Path;
+            paths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pidText}/ns/{Namespaces.Of(ns.Type)!.Value.ProcName}" : ns.Path;
         return paths;
     }
 }

@@ -12,9 +12,6 @@ namespace Skiff.LibContainer.Configs;
 /// </summary>
 public static class Validate
 {
-    /// <summary>Namespace types of the spec and whether runc knows them.</summary>
-    public static readonly IReadOnlyList<string> NamespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
-
     /// <summary>Runs every check; throws <see cref="ContainerException"/> with runc's text on the first failure.
     /// <paramref name="rootlessEuid"/> is runc's RootlessEUID (default: the effective uid is not 0). Returns the
     /// container's namespaces, derived here once.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Skiff.LibContainer;
 using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Wire;
+using Skiff.Linux;
 using Skiff.RuntimeSpec;
 using Xunit;
 
@@ -30,7 +31,7 @@ public class NamespaceSetTests
 
     [Fact]
     public void CloneFlagsAreThoseOfTheNewNamespaces() =>
-        Assert.Equal(Namespaces.CLONE_NEWPID | Namespaces.CLONE_NEWNS | Namespaces.CLONE_NEWTIME, Mixed.CloneFlags);
+        Assert.Equal(Libc.CLONE_NEWPID | Libc.CLONE_NEWNS | Libc.CLONE_NEWTIME, Mixed.CloneFlags);
 
     [Fact]
     public void JoinedPathsComeInRuncsOrderUserFirst() =>
@@ -52,7 +53,7 @@ public class NamespaceSetTests
     {
         Assert.Same(NamespaceSet.None, NamespaceSet.Of(null));
         Assert.Same(NamespaceSet.None, NamespaceSet.Of(new RuntimeSpec.Linux()));
-        Assert.Equal(0UL, NamespaceSet.None.CloneFlags);
+        Assert.Equal(0, NamespaceSet.None.CloneFlags);
     }
 
     [Fact]

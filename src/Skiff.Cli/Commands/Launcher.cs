@@ -8,8 +8,9 @@ namespace Skiff.Cli.Commands;
 
 /// <summary>
 /// runc's startContainer (utils_linux.go) for `create` and `run`: pid-file made absolute, chdir into the
-/// bundle (hooks inherit it as their cwd, as in runc), spec loaded and validated, the id checked, then the
-/// terminal/console-socket sanity check, all before the container API is called.
+/// bundle (hooks inherit it as their cwd, as in runc), spec loaded, the id checked, the spec validated into the
+/// one <see cref="ContainerConfig"/> the container API then uses, then the terminal/console-socket sanity check,
+/// all before the container API is called.
 /// </summary>
 internal static class Launcher
 {

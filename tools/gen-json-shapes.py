@@ -14,6 +14,11 @@ SCALARS = {
     "string": "String", "bool": "Bool", "int": "Int32", "uint": "UInt32", "long": "Int64",
     "ulong": "UInt64", "short": "Int16", "ushort": "UInt16", "DateTimeOffset": "DateTimeOffset",
 }
+# Immutable types written as another shape: type -> (shape of the JSON value, getter suffix, constructor from it).
+CONVERTED = {
+    "NamespaceSet": ("new ListShape(global::Skiff.RuntimeSpec.Json.SpecShapes.LinuxNamespace, () => new List<global::Skiff.RuntimeSpec.LinuxNamespace>())",
+                     ".Entries", "new global::Skiff.LibContainer.Configs.NamespaceSet((List<global::Skiff.RuntimeSpec.LinuxNamespace>)v!)"),
+}
 GO_NAMES = {"LinuxIdMapping": "LinuxIDMapping", "PosixRlimit": "POSIXRlimit", "CpuAffinity": "CPUAffinity",
             "LinuxCpu": "LinuxCPU"}
 
@@ -129,6 +134,11 @@ def main():
         for json, t, prop in props:
             settable = "true" if t.endswith("?") else "false"
             q = f"global::{qual}"
+            if t in CONVERTED:
+                shp, getter, ctor = CONVERTED[t]
+                lines.append(
+                    f'        new JsonField("{json}", {shp}, false, o => (({q})o).{prop}{getter}, (o, v) => (({q})o).{prop} = {ctor}),')
+                continue
             lines.append(
                 f'        new JsonField("{json}", {shape(t, deps)}, {settable}, o => (({q})o).{prop}, (o, v) => (({q})o).{prop} = ({qualify(t)})v!),')
         go = "specs." + GO_NAMES.get(name, name)

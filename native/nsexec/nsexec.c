@@ -589,19 +589,22 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
 		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-		/* the zero-filled tail (.bss, .hydrated); the file-backed head starts with RELRO, read-only by now */
-		uintptr_t start = (info->dlpi_addr + ph->p_vaddr + ph->p_filesz + page - 1) & ~(page - 1);
-		uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+		/* the zero-filled tail (.bss, .hydrated); the file-backed head starts with RELRO,
+		 * read-only by now */
+		uintptr_t start =
+			(info->dlpi_addr + ph->p_vaddr + ph->p_filesz + page - 1) & ~(page - 1);
+		uintptr_t end =
+			(info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 	}
 	return 1; /* the first object is the program itself */
 }
 
 /*
- * The .NET runtime's first act is to write its type data into the program's writable segment (NativeAOT's
- * rehydration, about 1 MB): one page fault per page, each a costly trap under a hypervisor. One madvise
- * (Linux 5.14+; ignored before) maps the whole segment in one go. Only in the process that starts the runtime:
- * before a fork the pages would only be copied again.
+ * The .NET runtime's first act is to write its type data into the program's writable segment
+ * (NativeAOT's rehydration, about 1 MB): one page fault per page, each a costly trap under a
+ * hypervisor. One madvise (Linux 5.14+; ignored before) maps the whole segment in one go. Only in
+ * the process that starts the runtime: before a fork the pages would only be copied again.
  */
 static void prefault_writable_segment(void)
 {

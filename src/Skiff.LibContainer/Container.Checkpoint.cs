@@ -79,7 +79,7 @@ public sealed partial class Container
         // A joined network or pid namespace is dumped as external: restore expects it to exist again.
         foreach (var (type, proc) in new[] { ("network", "net"), ("pid", "pid") })
         {
-            if (CriuCommon.JoinedPath(Config, type) is not { } nsPath) continue;
+            if (NamespaceSet.JoinedPath(type) is not { } nsPath) continue;
             var st = Libc.TryStat(nsPath) ?? throw new SyscallException("stat", Check.LastErrno, nsPath);
             opts.External.Add($"{proc}[{st.Ino}]:{CriuCommon.ExternalKey(proc)}");
         }
@@ -115,7 +115,7 @@ public sealed partial class Container
         var req = new criu_req { Type = o.PreDump ? criu_req_type.PreDump : criu_req_type.Dump, Opts = opts };
         if (!o.PreDump)
         {
-            CriuMounts.AddForDump(opts, CriuMounts.Of(Config, Bundle, _state.CgroupPaths));
+            CriuMounts.AddForDump(opts, CriuMounts.Of(Config, NamespaceSet, Bundle, _state.CgroupPaths));
             foreach (string p in CriuMounts.MaskedFiles(Config, InitPid))
                 opts.ExtMnt.Add(new ext_mount_map { Key = p, Val = "/dev/null" });
             var fds = _state.ExternalDescriptors ?? CriuCommon.StdioOf(InitPid);

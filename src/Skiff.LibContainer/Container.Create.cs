@@ -12,31 +12,27 @@ namespace Skiff.LibContainer;
 public sealed partial class Container
 {
     /// <summary>`create`: starts init, which waits on the exec fifo; returns once state.json is written.</summary>
-    public static Container Create(CreateOptions options) => Create(options, runConsole: null);
+    public static Container Create(CreateOptions options) => Create(options, options.Config, runConsole: null);
 
-    private static Container Create(CreateOptions o, SafeFd? runConsole)
+    private static Container Create(CreateOptions o, ContainerConfig? cfg, SafeFd? runConsole)
     {
         Ids.Validate(o.Id);
-        bool rootlessEuid = o.RootlessEuid ?? Libc.geteuid() != 0;
-        var spec = o.Spec ?? LoadSpec(o, rootlessEuid);
+        cfg ??= LoadConfig(o);
         PhaseTrace.Mark("config loaded and validated");
+        var spec = cfg.Spec;
         var process = spec.Process!;
-        var (rootUid, rootGid) = HostRootIds(spec);
+        var namespaces = cfg.Namespaces;
+        var (rootUid, rootGid) = HostRootIds(spec.Linux, namespaces);
 
-        MkdirAll(o.Root, 0x1C9 /* 0711 */);
-        string stateDir = Path.Combine(o.Root, o.Id);
-        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
-        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
-        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        string stateDir = MakeStateDir(o.Root, o.Id);
 
         using var rb = new Rollback();
         rb.Add("remove state directory", () => Directory.Delete(stateDir, recursive: true));
         using var dirLock = StateLock.Acquire(stateDir);
 
-        var linux = spec.Linux ??= new RuntimeSpec.Linux();
-        (linux.Resources ??= new RuntimeSpec.LinuxResources()).Devices = CgroupDevices.Effective(spec);
+        var linux = spec.Linux!;
         // nothing is created by the managers until Apply: their paths can be recorded first
-        var cgroup = CgroupManagerFactory.Create(o.Id, spec.Linux?.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
+        var cgroup = CgroupManagerFactory.Create(o.Id, linux.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         CheckCgroupUnused(cgroup); // before anything owns it: a failure here must leave a pre-existing cgroup alone
         IntelRdtManager? rdt = null;
@@ -92,8 +88,8 @@ public sealed partial class Container
             NoNewKeyring = o.NoNewKeyring,
             PreserveFds = o.PreserveFds + ListenFds(),
             CreateConsole = process.Terminal,
-            NewNamespaces = spec.Linux?.Namespaces?.Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList() ?? [],
-            RootlessEuid = rootlessEuid,
+            Namespaces = namespaces,
+            RootlessEuid = cfg.RootlessEuid,
             RootlessCgroups = o.RootlessCgroups,
         };
         config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
@@ -104,11 +100,7 @@ public sealed partial class Container
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.IntelRdtCreated = rdt?.Created ?? false;
             state.ExternalDescriptors = Criu.CriuCommon.StdioOf(pid);
-            foreach (var ns in spec.Linux?.Namespaces ?? [])
-            {
-                if (Namespaces.Info(ns.Type) is { } info)
-                    state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{pid}/ns/{info.ProcName}" : ns.Path;
-            }
+            state.NamespacePaths = namespaces.StatePaths(pid);
             state.Creating = false;
             container.SaveState();
             TestKnob.Crash("state-ready");
@@ -140,27 +132,33 @@ public sealed partial class Container
         return container;
     }
 
-    private static RuntimeSpec.Spec LoadSpec(CreateOptions o, bool? rootlessEuid = null)
-    {
-        var spec = SpecLoader.Load(o.Bundle);
-        Configs.Validate.Spec(spec, o.SystemdCgroup, rootlessEuid: rootlessEuid ?? o.RootlessEuid);
-        return spec;
-    }
+    /// <summary>The bundle's config, for callers that did not load it themselves (<see cref="CreateOptions.Config"/>).</summary>
+    private static ContainerConfig LoadConfig(CreateOptions o) => ContainerConfig.Load(o.Bundle, o.SystemdCgroup);
 
     /// <summary>runc's HostRootUID/HostRootGID: who the container's root is on the host (0 without a user
     /// namespace; the mapped ids of a joined one as /proc shows them, when its path is a /proc one).</summary>
-    internal static (uint Uid, uint Gid) HostRootIds(RuntimeSpec.Spec spec)
+    internal static (uint Uid, uint Gid) HostRootIds(RuntimeSpec.Linux? linux, NamespaceSet namespaces)
     {
-        var linux = spec.Linux;
-        var userNs = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
-        if (userNs is null) return (0, 0);
-        if (!string.IsNullOrEmpty(userNs.Path))
+        if (!namespaces.Has("user")) return (0, 0);
+        if (namespaces.JoinedPath("user") is { } userNsPath)
         {
-            var maps = IdMappings.OfNamespacePath(userNs.Path);
+            var maps = IdMappings.OfNamespacePath(userNsPath);
             if (maps is null) return (0, 0);
             return (IdMappings.HostId(maps.Value.Uid, 0) ?? 0, IdMappings.HostId(maps.Value.Gid, 0) ?? 0);
         }
         return (IdMappings.HostIdOrThrow(linux!.UidMappings, 0, "uid"), IdMappings.HostIdOrThrow(linux.GidMappings, 0, "gid"));
+    }
+
+    /// <summary>Makes root/id, the new container's state directory (and root, 0711, when missing): the one place a
+    /// container id is claimed (EEXIST: "container with given ID already exists"), for create and restore.</summary>
+    private static string MakeStateDir(string root, string id)
+    {
+        MkdirAll(root, 0x1C9 /* 0711 */);
+        string stateDir = Path.Combine(root, id);
+        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
+        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
+        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        return stateDir;
     }
 
     private static void MkdirAll(string dir, uint mode)

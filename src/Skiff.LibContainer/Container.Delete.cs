@@ -67,7 +67,7 @@ public sealed partial class Container
     /// <summary>SIGKILL to init (and, without a private pid namespace, the whole cgroup); waits until init is gone.</summary>
     private void KillAndWait()
     {
-        if (!Namespaces.IsNew(Config, "pid"))
+        if (!NamespaceSet.IsNew("pid"))
         {
             SignalAll(9);
         }
@@ -115,7 +115,7 @@ public sealed partial class Container
             WaitStopped(TimeSpan.FromSeconds(10));
         }
         var cg = Cgroup();
-        if (!Namespaces.IsNew(Config, "pid") && cg.GetAllPids().Count > 0) SignalAll(9);
+        if (!NamespaceSet.IsNew("pid") && cg.GetAllPids().Count > 0) SignalAll(9);
         cg.Destroy();
         if (!string.IsNullOrEmpty(_state.IntelRdtPath) && Config.Linux?.IntelRdt is { } rdt)
             IntelRdtManager.FromState(rdt, Id, _state.IntelRdtPath, _state.IntelRdtCreated).Destroy();

@@ -23,14 +23,14 @@ public sealed partial class Container
     public static int Restore(CreateOptions o, CriuOptions c)
     {
         Ids.Validate(o.Id);
-        var spec = o.Spec ?? LoadSpec(o);
+        var cfg = o.Config ?? LoadConfig(o);
         SafeFd? ourEnd = null, theirEnd = null;
-        if (!o.Detach && o.ConsoleSocket is null && spec.Process?.Terminal == true)
+        if (!o.Detach && o.ConsoleSocket is null && cfg.Spec.Process?.Terminal == true)
             (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
         Container container;
         try
         {
-            container = RestoreProcess(o, c, spec, theirEnd);
+            container = RestoreProcess(o, c, cfg, theirEnd);
         }
         catch
         {
@@ -75,8 +75,10 @@ public sealed partial class Container
         }
     }
 
-    private static Container RestoreProcess(CreateOptions o, CriuOptions c, Spec spec, SafeFd? ttySocket)
+    private static Container RestoreProcess(CreateOptions o, CriuOptions c, ContainerConfig cfg, SafeFd? ttySocket)
     {
+        var spec = cfg.Spec;
+        var namespaces = cfg.Namespaces;
         const string logFile = "restore.log";
         CriuSupport.CheckVersion(CriuSupport.MinVersion);
         if (c.ImagesDirectory.Length == 0) throw new ContainerException("invalid directory to restore checkpoint");
@@ -85,11 +87,7 @@ public sealed partial class Container
         var descriptors = CriuCommon.ReadDescriptors(c.ImagesDirectory);
         string logDir = c.ImagesDirectory;
 
-        MkdirAll(o.Root, 0x1C9 /* 0711 */);
-        string stateDir = Path.Combine(o.Root, o.Id);
-        Errno mk = Check.Try(Libc.mkdir(stateDir, 0x1C9 /* 0711 */));
-        if (mk == Errno.EEXIST) throw new ContainerException("container with given ID already exists");
-        if (mk != Errno.OK) throw new SyscallException("mkdir", mk, stateDir);
+        string stateDir = MakeStateDir(o.Root, o.Id);
         using var rb = new Rollback();
         rb.Add("remove state directory", () =>
         {
@@ -98,8 +96,7 @@ public sealed partial class Container
         });
         using var dirLock = StateLock.Acquire(stateDir);
 
-        var linux = spec.Linux ??= new RuntimeSpec.Linux();
-        (linux.Resources ??= new LinuxResources()).Devices = CgroupDevices.Effective(spec);
+        var linux = spec.Linux!;
         var cgroup = CgroupManagerFactory.Create(o.Id, linux.CgroupsPath, o.SystemdCgroup, rootless: o.RootlessCgroups,
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
@@ -136,10 +133,10 @@ public sealed partial class Container
         var extraFiles = new List<SafeFd>();
         using var closeExtra = new Rollback();
         closeExtra.Add("close namespace fds", () => extraFiles.ForEach(f => f.Dispose()));
-        JoinNamespaces(opts, spec, extraFiles);
+        JoinNamespaces(opts, namespaces, extraFiles);
 
         CriuMounts.CreateMountpoints(spec, o.Bundle);
-        CriuMounts.AddForRestore(opts, CriuMounts.Of(spec, o.Bundle, cgroup.Paths));
+        CriuMounts.AddForRestore(opts, CriuMounts.Of(spec, namespaces, o.Bundle, cgroup.Paths));
         if (linux.MaskedPaths is { Count: > 0 })
             opts.ExtMnt.Add(new ext_mount_map { Key = "/dev/null", Val = "/dev/null" });
         // criu hands our fd i to the restored process where it had the pipe that was its fd i
@@ -210,11 +207,7 @@ public sealed partial class Container
                             ?? throw new ContainerException($"restored process {notify.Pid} is gone");
                         state.Created = DateTimeOffset.UtcNow;
                         state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
-                        foreach (var ns in linux.Namespaces ?? [])
-                        {
-                            if (Namespaces.Info(ns.Type) is { } info)
-                                state.NamespacePaths[ns.Type] = string.IsNullOrEmpty(ns.Path) ? $"/proc/{notify.Pid}/ns/{info.ProcName}" : ns.Path;
-                        }
+                        state.NamespacePaths = namespaces.StatePaths(notify.Pid);
                         container.SaveState();
                         break;
                     case "orphan-pts-master":
@@ -253,11 +246,11 @@ public sealed partial class Container
 
     /// <summary>runc's handleRestoringNamespaces: a joined network or pid namespace is handed to criu as the
     /// external one the dump named (inherit_fd from fd 4 on); other joined namespaces are joined by criu.</summary>
-    private static void JoinNamespaces(criu_opts opts, Spec spec, List<SafeFd> extraFiles)
+    private static void JoinNamespaces(criu_opts opts, NamespaceSet namespaces, List<SafeFd> extraFiles)
     {
-        foreach (var ns in spec.Linux?.Namespaces ?? [])
+        foreach (var ns in namespaces.Entries)
         {
-            if (string.IsNullOrEmpty(ns.Path) || Namespaces.Info(ns.Type) is not { } info) continue;
+            if (string.IsNullOrEmpty(ns.Path) || Namespaces.Of(ns.Type) is not { } info) continue;
             if (ns.Type is "network" or "pid")
             {
                 SafeFd fd;

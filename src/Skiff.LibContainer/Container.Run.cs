@@ -14,15 +14,15 @@ public sealed partial class Container
     public static int Run(CreateOptions o)
     {
         SafeFd? ourEnd = null, theirEnd = null;
-        o.Spec ??= LoadSpec(o);
+        var cfg = o.Config ?? LoadConfig(o);
         // runc: reparented orphans of the container come to us and are reaped with the container's process
         if (!o.Detach && !o.NoSubreaper) Libc.SetChildSubreaper();
-        if (!o.Detach && o.ConsoleSocket is null && o.Spec.Process?.Terminal == true)
+        if (!o.Detach && o.ConsoleSocket is null && cfg.Spec.Process?.Terminal == true)
             (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
         Container c;
         try
         {
-            c = Create(o, theirEnd);
+            c = Create(o, cfg, theirEnd);
         }
         finally
         {

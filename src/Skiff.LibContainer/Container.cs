@@ -35,6 +35,11 @@ public sealed partial class Container
     public int InitPid => _state.InitPid;
     public DateTimeOffset Created => _state.Created;
     public Spec Config => _state.Config;
+
+    private NamespaceSet? _namespaces;
+
+    /// <summary>The container's namespaces, derived once from the config state.json stores.</summary>
+    internal NamespaceSet NamespaceSet => _namespaces ??= NamespaceSet.Of(Config.Linux);
     public Dictionary<string, string>? Annotations => _state.Config.Annotations;
 
     /// <summary>Owner user name of the state dir (runc's `list` OWNER column).</summary>
@@ -171,7 +176,7 @@ public sealed partial class Container
         var status = Status;
         // runc 1.2: without a pid namespace of its own, killing init does not take its children along (only a
         // namespace's init does that), so SIGKILL goes to the whole cgroup, even once init is gone.
-        if (signal == 9 && !Namespaces.IsNew(Config, "pid"))
+        if (signal == 9 && !NamespaceSet.IsNew("pid"))
         {
             var cg = Cgroup();
             if (!cg.Exists() || (status == ContainerStatus.Stopped && cg.GetAllPids().Count == 0))

@@ -19,10 +19,9 @@ public sealed class CreateOptions
     public bool SystemdCgroup { get; set; }
     /// <summary>run only: return at once after start (-d).</summary>
     public bool Detach { get; set; }
-    /// <summary>The loaded and validated spec, when the caller already has it (else it is read from the bundle).</summary>
-    public RuntimeSpec.Spec? Spec { get; set; }
-    /// <summary>runc's RootlessEUID; null means "the effective uid is not 0", as runc decides it.</summary>
-    public bool? RootlessEuid { get; set; }
+    /// <summary>The loaded and validated configuration, when the caller already has it (else the bundle's
+    /// config.json is loaded and validated, for the effective uid, by <see cref="Configs.ContainerConfig.Load"/>).</summary>
+    public Configs.ContainerConfig? Config { get; set; }
     /// <summary>runc's RootlessCgroups (--rootless, or auto-detected): cgroups we may not create are skipped.</summary>
     public bool RootlessCgroups { get; set; }
     /// <summary>run only: do not delete the container after it exits.</summary>

@@ -1,34 +1,47 @@
-using Skiff.RuntimeSpec;
+using Skiff.Linux;
 
 namespace Skiff.LibContainer;
 
-/// <summary>OCI namespace types and their clone flags, /proc/PID/ns names and nsexec names.</summary>
+/// <summary>
+/// The kernel's namespaces: the one table of their OCI type, their name under /proc/PID/ns (also nsexec's and
+/// criu's name) and their clone flag, in the order runc joins them (user first: configs.NamespaceTypes()).
+/// </summary>
 internal static class Namespaces
 {
-    public const ulong CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
-        CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000,
-        CLONE_NEWNET = 0x40000000, CLONE_NEWTIME = 0x00000080;
+    /// <summary>One namespace: OCI type ("mount"), /proc/PID/ns and nsexec name ("mnt"), CLONE_NEW* flag.</summary>
+    public readonly record struct Kind(string Type, string ProcName, int Flag);
 
-    /// <summary>OCI type → (clone flag, name under /proc/PID/ns).</summary>
-    public static (ulong Flag, string ProcName)? Info(string type) => type switch
+    /// <summary>Every namespace, in join order.</summary>
+    public static readonly Kind[] All =
+    [
+        new("user", "user", Libc.CLONE_NEWUSER),
+        new("ipc", "ipc", Libc.CLONE_NEWIPC),
+        new("uts", "uts", Libc.CLONE_NEWUTS),
+        new("network", "net", Libc.CLONE_NEWNET),
+        new("pid", "pid", Libc.CLONE_NEWPID),
+        new("mount", "mnt", Libc.CLONE_NEWNS),
+        new("cgroup", "cgroup", Libc.CLONE_NEWCGROUP),
+        new("time", "time", Libc.CLONE_NEWTIME),
+    ];
+
+    /// <summary>The namespace of OCI type <paramref name="type"/>, or null when there is none.</summary>
+    public static Kind? Of(string type)
     {
-        "pid" => (CLONE_NEWPID, "pid"),
-        "network" => (CLONE_NEWNET, "net"),
-        "mount" => (CLONE_NEWNS, "mnt"),
-        "ipc" => (CLONE_NEWIPC, "ipc"),
-        "uts" => (CLONE_NEWUTS, "uts"),
-        "user" => (CLONE_NEWUSER, "user"),
-        "cgroup" => (CLONE_NEWCGROUP, "cgroup"),
-        "time" => (CLONE_NEWTIME, "time"),
-        _ => null,
-    };
+        foreach (var k in All)
+            if (k.Type == type) return k;
+        return null;
+    }
 
-    /// <summary>The order runc joins namespaces in (user first).</summary>
-    public static readonly string[] JoinOrder = ["user", "ipc", "uts", "network", "pid", "mount", "cgroup", "time"];
+    /// <summary>Where the namespace named <paramref name="procName"/> ("mnt") comes in join order; -1 when unknown.</summary>
+    public static int JoinIndexOfProcName(string procName) => Array.FindIndex(All, k => k.ProcName == procName);
 
-    public static bool Has(Spec spec, string type) =>
-        spec.Linux?.Namespaces?.Any(n => n.Type == type) == true;
-
-    public static bool IsNew(Spec spec, string type) =>
-        spec.Linux?.Namespaces?.Any(n => n.Type == type && string.IsNullOrEmpty(n.Path)) == true;
+    /// <summary>The namespaces <paramref name="pathOf"/> gives a path for (by OCI type), as (name under /proc/PID/ns,
+    /// path) in join order: what nsexec joins, for init (the spec's joined ones) and for exec (init's).</summary>
+    public static List<(string ProcName, string Path)> InJoinOrder(Func<string, string?> pathOf)
+    {
+        var paths = new List<(string, string)>();
+        foreach (var k in All)
+            if (pathOf(k.Type) is { } path) paths.Add((k.ProcName, path));
+        return paths;
+    }
 }

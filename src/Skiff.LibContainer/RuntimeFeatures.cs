@@ -50,7 +50,7 @@ public static class RuntimeFeatures
             MountOptions = [.. MountOptions.Known],
             Linux = new LinuxFeatures
             {
-                Namespaces = [.. Validate.NamespaceTypes.Order(StringComparer.Ordinal)],
+                Namespaces = [.. LibContainer.Namespaces.All.Select(k => k.Type).Order(StringComparer.Ordinal)],
                 Capabilities = [.. CapabilityNames.All],
                 Cgroup = new CgroupFeatures
                 {

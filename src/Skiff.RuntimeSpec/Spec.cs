@@ -15,6 +15,9 @@ public sealed class Spec
     public Hooks? Hooks { get; set; }
     public Dictionary<string, string>? Annotations { get; set; }
     public Linux? Linux { get; set; }
+
+    /// <summary>A shallow copy: a new spec to set fields on without changing this one (its sections are shared).</summary>
+    public Spec ShallowCopy() => (Spec)MemberwiseClone();
 }
 
 public sealed class Process
@@ -146,6 +149,9 @@ public sealed class Linux
     public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
     /// <summary>The NUMA memory policy of the container's processes (spec 1.3, set_mempolicy(2)).</summary>
     public LinuxMemoryPolicy? MemoryPolicy { get; set; }
+
+    /// <summary>A shallow copy: a new section to set fields on without changing this one.</summary>
+    public Linux ShallowCopy() => (Linux)MemberwiseClone();
 }
 
 public sealed class LinuxNetDevice
@@ -214,6 +220,9 @@ public sealed class LinuxResources
     public LinuxNetwork? Network { get; set; }
     public Dictionary<string, LinuxRdma>? Rdma { get; set; }
     public Dictionary<string, string>? Unified { get; set; }
+
+    /// <summary>A shallow copy: new resources to set fields on without changing these.</summary>
+    public LinuxResources ShallowCopy() => (LinuxResources)MemberwiseClone();
 }
 
 public sealed class LinuxMemory

@@ -8,8 +8,9 @@ namespace Skiff.Cli.Commands;
 
 /// <summary>
 /// runc's startContainer (utils_linux.go) for `create` and `run`: pid-file made absolute, chdir into the
-/// bundle (hooks inherit it as their cwd, as in runc), spec loaded and validated, the id checked, then the
-/// terminal/console-socket sanity check, all before the container API is called.
+/// bundle (hooks inherit it as their cwd, as in runc), spec loaded, the id checked, the spec validated into the
+/// one <see cref="ContainerConfig"/> the container API then uses, then the terminal/console-socket sanity check,
+/// all before the container API is called.
 /// </summary>
 internal static class Launcher
 {
@@ -34,13 +35,13 @@ internal static class Launcher
 
         Spec spec = SpecLoader.Load(bundle);
         string id = ContainerId.Require(inv.Args.Arg(0));
-        Validate.Spec(spec, inv.Global.SystemdCgroup);
+        var config = ContainerConfig.Validated(spec, inv.Global.SystemdCgroup);
 
         string? consoleSocket = inv.Args.String("console-socket");
         if (string.IsNullOrEmpty(consoleSocket)) consoleSocket = null;
         else consoleSocket = Path.GetFullPath(consoleSocket, bundle);
         bool detach = !run || inv.Args.Bool("detach");
-        Container.CheckTerminal(detach, spec.Process!.Terminal, consoleSocket);
+        Container.CheckTerminal(detach, config.Spec.Process!.Terminal, consoleSocket);
 
         return new CreateOptions
         {
@@ -58,7 +59,7 @@ internal static class Launcher
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
             NoSubreaper = run && inv.Args.Bool("no-subreaper"),
-            Spec = spec,
+            Config = config,
         };
     }
 }

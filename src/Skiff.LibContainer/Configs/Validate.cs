@@ -12,48 +12,47 @@ namespace Skiff.LibContainer.Configs;
 /// </summary>
 public static class Validate
 {
-    /// <summary>Namespace types of the spec and whether runc knows them.</summary>
-    public static readonly IReadOnlyList<string> NamespaceTypes = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
-
     /// <summary>Runs every check; throws <see cref="ContainerException"/> with runc's text on the first failure.
-    /// <paramref name="rootlessEuid"/> is runc's RootlessEUID (default: the effective uid is not 0).</summary>
-    public static void Spec(Spec spec, bool systemdCgroup, string procRoot = "/proc", bool? rootlessEuid = null)
+    /// <paramref name="rootlessEuid"/> is runc's RootlessEUID (default: the effective uid is not 0). Returns the
+    /// container's namespaces, derived here once.</summary>
+    public static NamespaceSet Spec(Spec spec, bool systemdCgroup, string procRoot = "/proc", bool? rootlessEuid = null)
     {
         var linux = spec.Linux;
         bool rootless = rootlessEuid ?? Libc.geteuid() != 0;
         NulCheck.Spec(spec);
-        var namespaces = Namespaces(linux);
+        var namespaces = NamespaceSet.Of(linux);
         CgroupsPath(linux?.CgroupsPath, systemdCgroup);
         UserNamespaceMappings(linux, namespaces);
         // specconv's conversions (before runc's validator runs): seccomp profile, personality
         Seccomp.SeccompFilter.Convert(linux?.Seccomp);
         LibContainer.ProcessAttributes.Personality.Validate(linux?.Personality);
         Rootfs(spec.Root?.Path ?? "");
-        if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Contains("uts"))
+        if (!string.IsNullOrEmpty(spec.Hostname) && !namespaces.Has("uts"))
             throw new ContainerException("unable to set hostname without a private UTS namespace");
-        if (!string.IsNullOrEmpty(spec.Domainname) && !namespaces.Contains("uts"))
+        if (!string.IsNullOrEmpty(spec.Domainname) && !namespaces.Has("uts"))
             throw new ContainerException("unable to set domainname without a private UTS namespace");
-        if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !namespaces.Contains("mount"))
+        if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !namespaces.Has("mount"))
             throw new ContainerException("unable to restrict sys entries without a private MNT namespace");
         NetDevices(linux?.NetDevices, namespaces, rootless);
         KernelNamespaces(linux, namespaces, procRoot);
         UserNamespace(linux, namespaces);
         Sysctl(linux?.Sysctl, namespaces);
         if (rootless) RootlessEuid(spec, namespaces);
-        IdMappedMounts(spec.Mounts, rootless, namespaces.Contains("user"));
+        IdMappedMounts(spec.Mounts, rootless, namespaces.Has("user"));
         Mounts(spec.Mounts);
         if (spec.Process is not null) ProcessAttributes(spec.Process, linux?.MountLabel);
         LibContainer.ProcessAttributes.MemoryPolicy.Convert(linux?.MemoryPolicy);
+        return namespaces;
     }
 
     /// <summary>
     /// validate's netdevices (runc 1.4): moving host links needs a new network namespace, is not for rootless
     /// containers, and every name (host and container side) must be one the kernel accepts (dev_valid_name).
     /// </summary>
-    public static void NetDevices(Dictionary<string, LinuxNetDevice>? devices, HashSet<string> namespaces, bool rootless)
+    public static void NetDevices(Dictionary<string, LinuxNetDevice>? devices, NamespaceSet namespaces, bool rootless)
     {
         if (devices is not { Count: > 0 }) return;
-        if (!namespaces.Contains("network")) throw new ContainerException("unable to move network devices without a NET namespace");
+        if (!namespaces.Has("network")) throw new ContainerException("unable to move network devices without a NET namespace");
         if (rootless) throw new ContainerException("network devices are not supported for rootless containers");
         foreach (var (name, dev) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
@@ -109,10 +108,10 @@ public static class Validate
     /// container's root must be mapped (Config.HostRootUID/GID); and, beyond runc, every range must be one the
     /// kernel accepts (no overlaps), so a bad map fails here with a clear message rather than in nsexec.
     /// </summary>
-    public static void UserNamespaceMappings(SpecLinux? linux, HashSet<string> namespaces)
+    public static void UserNamespaceMappings(SpecLinux? linux, NamespaceSet namespaces)
     {
-        if (!namespaces.Contains("user")) return;
-        string? path = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path;
+        if (!namespaces.Has("user")) return;
+        string? path = namespaces.JoinedPath("user");
         if (!string.IsNullOrEmpty(path))
         {
             if (linux!.UidMappings is null && linux.GidMappings is null) return;
@@ -130,12 +129,12 @@ public static class Validate
     }
 
     /// <summary>validate's namespaces (user part): mappings need a user namespace, a new one needs mappings.</summary>
-    public static void UserNamespace(SpecLinux? linux, HashSet<string> namespaces)
+    public static void UserNamespace(SpecLinux? linux, NamespaceSet namespaces)
     {
         bool hasMappings = linux?.UidMappings is not null || linux?.GidMappings is not null;
-        if (namespaces.Contains("user"))
+        if (namespaces.Has("user"))
         {
-            bool hasPath = !string.IsNullOrEmpty(linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path);
+            bool hasPath = namespaces.JoinedPath("user") is not null;
             if (!hasPath && !hasMappings)
                 throw new ContainerException("user namespaces enabled, but no namespace path to join nor mappings to apply specified");
         }
@@ -147,11 +146,11 @@ public static class Validate
 
     /// <summary>validate's rootlessEUIDCheck: a user namespace with mappings, and no uid=/gid= mount option that
     /// is not mapped.</summary>
-    public static void RootlessEuid(Spec spec, HashSet<string> namespaces)
+    public static void RootlessEuid(Spec spec, NamespaceSet namespaces)
     {
         var linux = spec.Linux;
-        if (!namespaces.Contains("user")) throw new ContainerException("rootless container requires user namespaces");
-        bool joined = !string.IsNullOrEmpty(linux?.Namespaces?.FirstOrDefault(n => n.Type == "user")?.Path);
+        if (!namespaces.Has("user")) throw new ContainerException("rootless container requires user namespaces");
+        bool joined = namespaces.JoinedPath("user") is not null;
         if (!joined)
         {
             if (linux?.UidMappings is not { Count: > 0 }) throw new ContainerException("rootless containers requires at least one UID mapping");
@@ -201,19 +200,6 @@ public static class Validate
         }
     }
 
-    /// <summary>specconv: every type known (`namespace {"foo" ""} does not exist`), none twice.</summary>
-    public static HashSet<string> Namespaces(SpecLinux? linux)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var ns in linux?.Namespaces ?? [])
-        {
-            string shown = "{\"" + ns.Type + "\" \"" + (ns.Path ?? "") + "\"}";
-            if (!NamespaceTypes.Contains(ns.Type)) throw new ContainerException($"namespace {shown} does not exist");
-            if (!seen.Add(ns.Type)) throw new ContainerException($"malformed spec file: duplicated ns {shown}");
-        }
-        return seen;
-    }
-
     /// <summary>With systemd cgroups, cgroupsPath must be "slice:prefix:name".</summary>
     public static void CgroupsPath(string? path, bool systemd)
     {
@@ -256,18 +242,18 @@ public static class Validate
     }
 
     /// <summary>Namespaces the kernel lacks; time offsets need a time namespace.</summary>
-    public static void KernelNamespaces(SpecLinux? linux, HashSet<string> namespaces, string procRoot)
+    public static void KernelNamespaces(SpecLinux? linux, NamespaceSet namespaces, string procRoot)
     {
-        if (namespaces.Contains("user") && !File.Exists(procRoot + "/self/ns/user"))
+        if (namespaces.Has("user") && !File.Exists(procRoot + "/self/ns/user"))
             throw new ContainerException("user namespaces aren't enabled in the kernel");
-        if (namespaces.Contains("cgroup") && !File.Exists(procRoot + "/self/ns/cgroup"))
+        if (namespaces.Has("cgroup") && !File.Exists(procRoot + "/self/ns/cgroup"))
             throw new ContainerException("cgroup namespaces aren't enabled in the kernel");
-        if (namespaces.Contains("time") && !File.Exists(procRoot + "/self/ns/time"))
+        if (namespaces.Has("time") && !File.Exists(procRoot + "/self/ns/time"))
             throw new ContainerException("time namespaces aren't enabled in the kernel");
-        if (linux?.TimeOffsets is not null && !namespaces.Contains("time"))
+        if (linux?.TimeOffsets is not null && !namespaces.Has("time"))
             throw new ContainerException("time namespace offsets specified, but time namespace isn't enabled in the config");
         // runc 1.2.6: a joined time namespace keeps its own offsets (they can only be written before the first process)
-        if (linux?.TimeOffsets is not null && !string.IsNullOrEmpty(linux.Namespaces?.FirstOrDefault(n => n.Type == "time")?.Path))
+        if (linux?.TimeOffsets is not null && namespaces.JoinedPath("time") is not null)
             throw new ContainerException("time namespace enabled, but both namespace path and time offsets specified -- you may only provide one");
     }
 
@@ -278,7 +264,7 @@ public static class Validate
     ];
 
     /// <summary>Only namespaced sysctls, each with its namespace unshared.</summary>
-    public static void Sysctl(Dictionary<string, string>? sysctl, HashSet<string> namespaces)
+    public static void Sysctl(Dictionary<string, string>? sysctl, NamespaceSet namespaces)
     {
         if (sysctl is null) return;
         foreach (string key in sysctl.Keys.Order(StringComparer.Ordinal))
@@ -286,25 +272,25 @@ public static class Validate
             string s = key.Replace('/', '.');
             if (s_ipcSysctls.Contains(s) || s.StartsWith("fs.mqueue.", StringComparison.Ordinal))
             {
-                if (namespaces.Contains("ipc")) continue;
+                if (namespaces.Has("ipc")) continue;
                 throw new ContainerException($"sysctl \"{key}\" is not allowed in the hosts ipc namespace");
             }
             if (s.StartsWith("net.", StringComparison.Ordinal))
             {
-                if (namespaces.Contains("network")) continue;
+                if (namespaces.Has("network")) continue;
                 throw new ContainerException($"sysctl \"{key}\" not allowed in host network namespace");
             }
             if (s == "kernel.hostname")
                 throw new ContainerException($"sysctl \"{key}\" is not allowed as it conflicts with the OCI \"hostname\" field");
             if (s == "kernel.domainname")
             {
-                if (namespaces.Contains("uts")) continue;
+                if (namespaces.Has("uts")) continue;
                 throw new ContainerException($"sysctl \"{key}\" is not allowed in the hosts uts namespace");
             }
             // runc 1.4 (#4889): user.* (ucounts) are per user namespace, so only with one
             if (s.StartsWith("user.", StringComparison.Ordinal))
             {
-                if (namespaces.Contains("user")) continue;
+                if (namespaces.Has("user")) continue;
                 throw new ContainerException($"setting ucounts without a user namespace not allowed: {s}");
             }
             throw new ContainerException($"sysctl \"{key}\" is not in a separate kernel namespace");

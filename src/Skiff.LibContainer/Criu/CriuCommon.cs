@@ -52,10 +52,6 @@ internal static class CriuCommon
     /// <summary>runc's criuNsToKey: "extRootNetNS", "extRootPidNS".</summary>
     public static string ExternalKey(string procName) => "extRoot" + char.ToUpperInvariant(procName[0]) + procName[1..] + "NS";
 
-    /// <summary>The path of a joined namespace of this type in the spec, or null.</summary>
-    public static string? JoinedPath(Spec spec, string type) =>
-        spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == type && !string.IsNullOrEmpty(n.Path))?.Path;
-
     /// <summary>runc's logCriuErrors: each line holding "Error" of criu's log with the five lines before it,
     /// as warnings (the error itself is reported once, by the caller).</summary>
     public static void QuoteLog(string dir, string file)

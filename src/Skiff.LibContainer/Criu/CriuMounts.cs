@@ -17,15 +17,15 @@ internal static class CriuMounts
     internal readonly record struct External(string Destination, string Source);
 
     /// <summary>Every external mount of a container with this spec; <paramref name="cgroupPaths"/> are the
-    /// container's cgroup directories (controller to host path).</summary>
-    public static List<External> Of(Spec spec, string bundle, IReadOnlyDictionary<string, string> cgroupPaths)
+    /// container's cgroup directories (controller to host path), <paramref name="namespaces"/> its namespaces.</summary>
+    public static List<External> Of(Spec spec, Configs.NamespaceSet namespaces, string bundle, IReadOnlyDictionary<string, string> cgroupPaths)
     {
         string rootfs = spec.Root!.Path;
         var list = new List<External>();
-        bool cgroupV1Binds = !Namespaces.Has(spec, "cgroup") && !File.Exists("/sys/fs/cgroup/cgroup.controllers");
+        bool cgroupV1Binds = !namespaces.Has("cgroup") && !File.Exists("/sys/fs/cgroup/cgroup.controllers");
         foreach (var m in spec.Mounts ?? [])
         {
-            var e = MountEntry.FromSpec(m, bundle, spec.Linux);
+            var e = MountEntry.FromSpec(m, bundle); // sources and destinations only: no id mappings needed
             if (e.Device == "bind")
             {
                 list.Add(new External(InRootfs(rootfs, e.Destination), e.Source));
@@ -76,7 +76,7 @@ internal static class CriuMounts
     public static void CreateMountpoints(Spec spec, string bundle)
     {
         using var root = RootDir.Open(spec.Root!.Path);
-        var entries = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, bundle, spec.Linux)).ToList();
+        var entries = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, bundle)).ToList();
         foreach (var e in entries)
         {
             if (e.Device == "cgroup") continue;

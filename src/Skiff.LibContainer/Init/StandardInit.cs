@@ -22,9 +22,9 @@ internal static class StandardInit
     {
         Spec spec = cfg.Spec;
         Process proc = cfg.Process;
-        bool newMnt = cfg.NewNamespaces.Contains("mount");
+        bool newMnt = cfg.Namespaces.IsNew("mount");
 
-        if (cfg.NewNamespaces.Contains("network")) Network.LoopbackUp();
+        if (cfg.Namespaces.IsNew("network")) Network.LoopbackUp();
         // read what we need from the host before the root switch hides it
         Capabilities.KernelLastCap();
         using var seccomp = ProcessFinal.CompileSeccomp(spec);
@@ -43,7 +43,7 @@ internal static class StandardInit
         PhaseTrace.Mark("rootfs prepared (mounts, procHooks, pivot_root)");
 
         ProcessFinal.SetupConsole(cfg, consoleFd);
-        if (cfg.NewNamespaces.Contains("uts"))
+        if (cfg.Namespaces.IsNew("uts"))
         {
             if (!string.IsNullOrEmpty(spec.Hostname)) Libc.SetHostname(spec.Hostname);
             if (!string.IsNullOrEmpty(spec.Domainname)) Libc.SetDomainname(spec.Domainname);

@@ -29,13 +29,10 @@ internal sealed class BootstrapData
     internal const int NlmsgHdrLen = 16, NlaHdrLen = 4;
     internal const ushort NlmFRequest = 1;
 
-    /// <summary>runc's namespace type names in the order they are joined (configs.NamespaceTypes(): user first).</summary>
-    internal static readonly IReadOnlyList<string> NamespaceOrder = ["user", "ipc", "uts", "net", "pid", "mnt", "cgroup", "time"];
-
     /// <summary>CLONE_NEW* flags of the namespaces to create (<see cref="Libc.CLONE_NEWALL"/> bits only).</summary>
     public uint CloneFlags { get; init; }
 
-    /// <summary>Existing namespaces to join: (runc type name, path). Sent sorted by <see cref="NamespaceOrder"/>.</summary>
+    /// <summary>Existing namespaces to join: (runc type name, path). Sent in join order (<see cref="Namespaces.All"/>).</summary>
     public IReadOnlyList<(string Type, string Path)> NsPaths { get; init; } = [];
 
     /// <summary>uid_map / gid_map text for a new user namespace ("0 100000 65536\n"); see <see cref="FormatIdMap"/>.</summary>
@@ -60,20 +57,6 @@ internal sealed class BootstrapData
     /// <summary>timens_offsets text ("monotonic 1 0\nboottime 2 0\n"); see <see cref="FormatTimeOffsets"/>.</summary>
     public string? TimeOffsets { get; init; }
 
-    /// <summary>The CLONE_NEW* flag of a runc namespace type name ("mnt" → CLONE_NEWNS); 0 when unknown.</summary>
-    public static int NamespaceFlag(string type) => type switch
-    {
-        "user" => Libc.CLONE_NEWUSER,
-        "ipc" => Libc.CLONE_NEWIPC,
-        "uts" => Libc.CLONE_NEWUTS,
-        "net" => Libc.CLONE_NEWNET,
-        "pid" => Libc.CLONE_NEWPID,
-        "mnt" => Libc.CLONE_NEWNS,
-        "cgroup" => Libc.CLONE_NEWCGROUP,
-        "time" => Libc.CLONE_NEWTIME,
-        _ => 0,
-    };
-
     /// <summary>One "containerID hostID size" line per mapping, as /proc/&lt;pid&gt;/uid_map wants.</summary>
     public static string FormatIdMap(IEnumerable<LinuxIdMapping> mappings)
     {
@@ -91,26 +74,19 @@ internal sealed class BootstrapData
         return sb.ToString();
     }
 
-    /// <summary>The namespace list as sent: "type:path,..." sorted by <see cref="NamespaceOrder"/>.</summary>
+    /// <summary>The namespace list as sent: "type:path,..." in join order (<see cref="Namespaces.All"/>).</summary>
     internal string NsPathsText()
     {
         foreach ((string type, string path) in NsPaths)
         {
-            if (NamespaceFlag(type) == 0) throw new ArgumentException($"unknown namespace type {type}");
+            if (Namespaces.JoinIndexOfProcName(type) < 0) throw new ArgumentException($"unknown namespace type {type}");
             if (path.Length == 0 || path.Contains(',') || path.Contains('\0'))
                 throw new ArgumentException($"invalid {type} namespace path {path}");
         }
         return string.Join(',', NsPaths
             .Select((ns, i) => (ns, i))
-            .OrderBy(x => NamespaceOrderIndex(x.ns.Type)).ThenBy(x => x.i)
+            .OrderBy(x => Namespaces.JoinIndexOfProcName(x.ns.Type)).ThenBy(x => x.i)
             .Select(x => $"{x.ns.Type}:{x.ns.Path}"));
-    }
-
-    private static int NamespaceOrderIndex(string type)
-    {
-        for (int i = 0; i < NamespaceOrder.Count; i++)
-            if (NamespaceOrder[i] == type) return i;
-        return NamespaceOrder.Count;
     }
 
     /// <summary>The whole message: header and attributes.</summary>

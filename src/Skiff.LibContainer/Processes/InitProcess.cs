@@ -27,27 +27,16 @@ internal sealed class InitProcess : ParentProcess
     protected override BootstrapData Bootstrap()
     {
         Spec spec = _config.Spec;
-        uint flags = 0;
-        foreach (var ns in spec.Linux?.Namespaces ?? [])
-        {
-            var info = Namespaces.Info(ns.Type) ?? throw new ContainerException($"unknown namespace type {ns.Type}");
-            if (string.IsNullOrEmpty(ns.Path)) flags |= (uint)info.Flag;
-        }
-        var paths = new List<(string, string)>();
-        foreach (string type in Namespaces.JoinOrder)
-        {
-            var ns = spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == type && !string.IsNullOrEmpty(n.Path));
-            if (ns is not null) paths.Add((Namespaces.Info(type)!.Value.ProcName, ns.Path!));
-        }
+        var namespaces = _config.Namespaces;
         // The maps are written only for a user namespace we create (not one we join).
-        bool newUser = (flags & Namespaces.CLONE_NEWUSER) != 0;
+        bool newUser = namespaces.IsNew("user");
         var uidMappings = newUser ? spec.Linux?.UidMappings : null;
         var gidMappings = newUser ? spec.Linux?.GidMappings : null;
         bool rootless = _config.RootlessEuid;
         return new BootstrapData
         {
-            CloneFlags = flags,
-            NsPaths = paths,
+            CloneFlags = (uint)namespaces.CloneFlags,
+            NsPaths = namespaces.JoinPaths(),
             UidMap = uidMappings is { Count: > 0 } ? BootstrapData.FormatIdMap(uidMappings) : null,
             GidMap = gidMappings is { Count: > 0 } ? BootstrapData.FormatIdMap(gidMappings) : null,
             // Without root, more than our own id needs newuidmap/newgidmap (setuid helpers that check /etc/subuid);
@@ -59,7 +48,7 @@ internal sealed class InitProcess : ParentProcess
             Setgroup = gidMappings is { Count: > 0 } && !IsOwnEgidOnly(gidMappings),
             RootlessEuid = rootless,
             OomScoreAdj = spec.Process?.OomScoreAdj?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            TimeOffsets = (flags & Namespaces.CLONE_NEWTIME) != 0 && spec.Linux?.TimeOffsets is { } offs
+            TimeOffsets = namespaces.IsNew("time") && spec.Linux?.TimeOffsets is { } offs
                 ? BootstrapData.FormatTimeOffsets(offs) : null,
         };
     }

@@ -20,8 +20,9 @@ namespace Skiff.LibContainer.Processes;
 internal static class MountSourceMaker
 {
     /// <summary>Makes the source for <paramref name="requestJson"/> (the procMountPlease argument) of the container
-    /// whose init is <paramref name="initPid"/>. Returns the procMountFd argument and the fd to send.</summary>
-    public static (string Type, SafeFd Fd) Create(int initPid, string? requestJson, Spec spec)
+    /// whose init is <paramref name="initPid"/>, with <paramref name="spec"/> and <paramref name="namespaces"/>.
+    /// Returns the procMountFd argument and the fd to send.</summary>
+    public static (string Type, SafeFd Fd) Create(int initPid, string? requestJson, Spec spec, NamespaceSet namespaces)
     {
         if (string.IsNullOrEmpty(requestJson)) throw new ContainerException("sync \"procMountPlease\" is missing an argument");
         MountRequest req;
@@ -39,7 +40,7 @@ internal static class MountSourceMaker
         ExceptionDispatchInfo? error = null;
         var thread = new Thread(() =>
         {
-            try { result = OnOwnThread(initPid, req, spec); }
+            try { result = OnOwnThread(initPid, req, spec, namespaces); }
             catch (Exception ex) { error = ExceptionDispatchInfo.Capture(ex); }
         }) { IsBackground = true, Name = "mount-source" };
         thread.Start();
@@ -48,10 +49,10 @@ internal static class MountSourceMaker
         return result!.Value;
     }
 
-    private static (string, SafeFd) OnOwnThread(int initPid, MountRequest req, Spec spec)
+    private static (string, SafeFd) OnOwnThread(int initPid, MountRequest req, Spec spec, NamespaceSet namespaces)
     {
         // Everything naming host paths of ours is opened before we join the container's mount namespace.
-        using SafeFd? userns = req.IdMapping is null ? null : OpenUserns(initPid, req.IdMapping, spec);
+        using SafeFd? userns = req.IdMapping is null ? null : OpenUserns(initPid, req.IdMapping, spec, namespaces);
         string nsPath = $"/proc/{initPid}/ns/mnt";
         using SafeFd mntns = Libc.Open(nsPath, O_RDONLY);
         try
@@ -95,7 +96,7 @@ internal static class MountSourceMaker
 
     /// <summary>The user namespace whose mapping the mount gets: a joined one by path, the container's own when the
     /// maps are the same, else a new one made for it.</summary>
-    private static SafeFd OpenUserns(int initPid, MountIdMapping idmap, Spec spec)
+    private static SafeFd OpenUserns(int initPid, MountIdMapping idmap, Spec spec, NamespaceSet namespaces)
     {
         if (!string.IsNullOrEmpty(idmap.UserNsPath))
         {
@@ -106,8 +107,7 @@ internal static class MountSourceMaker
             }
         }
         var linux = spec.Linux;
-        bool newUserNs = linux?.Namespaces?.Any(n => n.Type == "user" && string.IsNullOrEmpty(n.Path)) ?? false;
-        if (newUserNs && IdMappings.Same(idmap.UidMappings, linux!.UidMappings) && IdMappings.Same(idmap.GidMappings, linux.GidMappings))
+        if (namespaces.IsNew("user") && IdMappings.Same(idmap.UidMappings, linux!.UidMappings) && IdMappings.Same(idmap.GidMappings, linux.GidMappings))
             return Libc.Open($"/proc/{initPid}/ns/user", O_RDONLY);
         try
         {

@@ -223,7 +223,7 @@ internal abstract class ParentProcess
         (string type, SafeFd fd) src;
         try
         {
-            src = MountSourceMaker.Create(Pid, request, _config.Spec);
+            src = MountSourceMaker.Create(Pid, request, _config.Spec, _config.Namespaces);
         }
         catch (Exception ex) when (ex is ContainerException or SyscallException)
         {

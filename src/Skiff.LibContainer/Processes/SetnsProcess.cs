@@ -44,13 +44,7 @@ internal sealed class SetnsProcess : ParentProcess
 
     protected override BootstrapData Bootstrap()
     {
-        var paths = new List<(string, string)>();
-        foreach (string type in Namespaces.JoinOrder)
-        {
-            if (_nsPaths.TryGetValue(type, out string? path))
-                paths.Add((Namespaces.Info(type)!.Value.ProcName, path));
-        }
-        return new BootstrapData { NsPaths = paths };
+        return new BootstrapData { NsPaths = Namespaces.InJoinOrder(type => _nsPaths.GetValueOrDefault(type)) };
     }
 
     protected override void ApplyCgroup(int pid)

@@ -16,13 +16,12 @@ internal sealed record MountContext(
 
     public static MountContext From(InitConfig cfg, RootDir root)
     {
-        var ns = cfg.Spec.Linux?.Namespaces ?? [];
-        bool Has(string t) => ns.Any(n => n.Type == t);
+        var ns = cfg.Namespaces;
         return new MountContext(
             root,
-            Has("cgroup"),
-            Has("user") || UserNamespace.RunningInUserNs(),
-            Has("network"),
+            ns.Has("cgroup"),
+            ns.Has("user") || UserNamespace.RunningInUserNs(),
+            ns.Has("network"),
             cfg.CgroupPaths);
     }
 

@@ -29,9 +29,12 @@ internal sealed class MountEntry
 
     /// <param name="m">The spec's mount.</param>
     /// <param name="bundle">Relative bind sources are taken relative to it.</param>
-    /// <param name="linux">The spec's linux section: "idmap"/"ridmap" without mappings take the container's
-    /// (specconv); without it such a mount carries no mappings.</param>
-    public static MountEntry FromSpec(RuntimeSpec.Mount m, string bundle, RuntimeSpec.Linux? linux = null)
+    /// <param name="linux">The spec's linux section and <paramref name="namespaces"/> the container's namespaces:
+    /// "idmap"/"ridmap" without mappings take the container's user namespace, joined by path or with its mappings
+    /// (specconv); without them such a mount carries no mappings.</param>
+    /// <param name="namespaces">See <paramref name="linux"/>.</param>
+    public static MountEntry FromSpec(RuntimeSpec.Mount m, string bundle, RuntimeSpec.Linux? linux = null,
+        Configs.NamespaceSet? namespaces = null)
     {
         var o = MountOptions.Parse(m.Options);
         string device = m.Type ?? "";
@@ -47,14 +50,13 @@ internal sealed class MountEntry
         if (o.IdMap || m.UidMappings is not null || m.GidMappings is not null)
         {
             idmap = new MountIdMapping { Recursive = o.IdMapRecursive, UidMappings = m.UidMappings, GidMappings = m.GidMappings };
-            var userNs = linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
-            if (m.UidMappings is null && m.GidMappings is null && userNs is not null)
+            if (m.UidMappings is null && m.GidMappings is null && namespaces?.Has("user") == true)
             {
-                if (!string.IsNullOrEmpty(userNs.Path)) idmap.UserNsPath = userNs.Path;
+                if (namespaces.JoinedPath("user") is { } userNsPath) idmap.UserNsPath = userNsPath;
                 else
                 {
-                    idmap.UidMappings = linux!.UidMappings;
-                    idmap.GidMappings = linux.GidMappings;
+                    idmap.UidMappings = linux?.UidMappings;
+                    idmap.GidMappings = linux?.GidMappings;
                 }
             }
         }

@@ -35,7 +35,7 @@ internal static class RootfsSetup
         using RootDir root = RootDir.Open(rootfs);
         var c = MountContext.From(cfg, root);
 
-        var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle, spec.Linux)).ToList();
+        var mounts = (spec.Mounts ?? []).Select(m => MountEntry.FromSpec(m, cfg.Bundle, spec.Linux, cfg.Namespaces)).ToList();
         foreach (var m in mounts)
         {
             if (sync is not null && WantsSource(cfg, c, m)) m.Src = MountSources.Request(sync, m);
@@ -62,7 +62,7 @@ internal static class RootfsSetup
         Check.Rc(fchdir(root.Fd.Fd), "fchdir", rootfs);
         beforePivot();
 
-        bool mountNs = spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false;
+        bool mountNs = cfg.Namespaces.Has("mount");
         Wrap("error jailing process inside rootfs", () =>
         {
             if (cfg.NoPivot) MsMoveRoot(rootfs, c.MountInfo());
@@ -92,7 +92,7 @@ internal static class RootfsSetup
     /// </summary>
     public static void Finalize(InitConfig cfg)
     {
-        if (cfg.Spec.Linux?.Namespaces?.Any(n => n.Type == "mount") ?? false)
+        if (cfg.Namespaces.Has("mount"))
             FinalizeRootfs(cfg);
         MaskPaths.Apply(cfg.Spec.Linux?.ReadonlyPaths, cfg.Spec.Linux?.MaskedPaths);
     }

@@ -1,3 +1,4 @@
+using Skiff.LibContainer.Configs;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer.Wire;
@@ -23,8 +24,8 @@ public sealed class InitConfig
     public int PreserveFds { get; set; }
     /// <summary>Whether a console socket fd was passed (process.terminal): init makes the pty and sends the master.</summary>
     public bool CreateConsole { get; set; }
-    /// <summary>Where new namespaces were made vs joined: types init created itself (from the bootstrap).</summary>
-    public List<string> NewNamespaces { get; set; } = [];
+    /// <summary>The container's namespaces, new and joined, as validation derived them (none for a setns process).</summary>
+    public NamespaceSet Namespaces { get; set; } = NamespaceSet.None;
     public bool RootlessEuid { get; set; }
     public bool RootlessCgroups { get; set; }
     /// <summary>The container's cgroup dirs for the cgroup mount: controller (as the cgroup manager names it) to absolute host path.</summary>

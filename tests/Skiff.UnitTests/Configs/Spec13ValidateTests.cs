@@ -15,6 +15,8 @@ public sealed class Spec13ValidateTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private static NamespaceSet New(params string[] types) => new([.. types.Select(t => new LinuxNamespace { Type = t })]);
+
     private Spec Good()
     {
         var spec = DefaultSpec.Example(cgroup2Unified: false);
@@ -32,7 +34,7 @@ public sealed class Spec13ValidateTests : IDisposable
         s.Linux!.NetDevices = new() { ["eth1"] = new LinuxNetDevice { Name = "eth0" } };
         Validate.Spec(s, false, rootlessEuid: false);
         Assert.Equal("network devices are not supported for rootless containers",
-            ErrorText.Render(Assert.Throws<ContainerException>(() => Validate.NetDevices(s.Linux.NetDevices, ["network", "user"], rootless: true))));
+            ErrorText.Render(Assert.Throws<ContainerException>(() => Validate.NetDevices(s.Linux.NetDevices, New("network", "user"), rootless: true))));
         s.Linux.Namespaces!.RemoveAll(n => n.Type == "network");
         Assert.Equal("unable to move network devices without a NET namespace", Fails(s));
     }
@@ -95,8 +97,8 @@ public sealed class Spec13ValidateTests : IDisposable
     [Fact]
     public void UserSysctlsNeedAUserNamespace()
     {
-        Validate.Sysctl(new() { ["user.max_user_namespaces"] = "5" }, ["user"]);
-        var e = Assert.Throws<ContainerException>(() => Validate.Sysctl(new() { ["user/max_user_namespaces"] = "5" }, ["ipc"]));
+        Validate.Sysctl(new() { ["user.max_user_namespaces"] = "5" }, New("user"));
+        var e = Assert.Throws<ContainerException>(() => Validate.Sysctl(new() { ["user/max_user_namespaces"] = "5" }, New("ipc")));
         Assert.Equal("setting ucounts without a user namespace not allowed: user.max_user_namespaces", e.Message);
     }
 

@@ -42,7 +42,7 @@ public sealed class UserNamespaceValidateTests : IDisposable
         Assert.Equal("user namespaces enabled, but no uid mappings found", Fails(s));
         var linux = s.Linux!;
         Assert.Equal("user namespaces enabled, but no namespace path to join nor mappings to apply specified",
-            Assert.Throws<ContainerException>(() => Validate.UserNamespace(linux, ["user"])).Message);
+            Assert.Throws<ContainerException>(() => Validate.UserNamespace(linux, NamespaceSet.Of(linux))).Message);
     }
 
     [Fact]

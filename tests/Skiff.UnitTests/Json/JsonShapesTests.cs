@@ -115,7 +115,7 @@ public sealed class JsonShapesTests
             ContainerId = "c1",
             Spec = RichSpec(),
             Process = RichSpec().Process!,
-            NewNamespaces = ["pid", "mount"],
+            Namespaces = new NamespaceSet([new LinuxNamespace { Type = "pid" }, new LinuxNamespace { Type = "network", Path = "/proc/1/ns/net" }]),
             CgroupPaths = new() { ["pids"] = "/x" },
             PreserveFds = 2,
         };

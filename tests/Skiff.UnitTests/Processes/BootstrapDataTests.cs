@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Skiff.LibContainer;
 using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.RuntimeSpec;
@@ -152,10 +153,15 @@ public class BootstrapDataTests
     [Fact]
     public void NamespaceFlagsFollowRuncNames()
     {
-        Assert.Equal(Libc.CLONE_NEWNS, BootstrapData.NamespaceFlag("mnt"));
-        Assert.Equal(Libc.CLONE_NEWTIME, BootstrapData.NamespaceFlag("time"));
-        Assert.Equal(0, BootstrapData.NamespaceFlag("mount"));
-        Assert.All(BootstrapData.NamespaceOrder, t => Assert.NotEqual(0, BootstrapData.NamespaceFlag(t)));
+        Assert.Equal(Libc.CLONE_NEWNS, Namespaces.Of("mount")!.Value.Flag);
+        Assert.Equal("mnt", Namespaces.Of("mount")!.Value.ProcName);
+        Assert.Equal(Libc.CLONE_NEWTIME, Namespaces.Of("time")!.Value.Flag);
+        Assert.Null(Namespaces.Of("mnt")); // the OCI type is "mount"; "mnt" is only the /proc and nsexec name
+        Assert.Equal(-1, Namespaces.JoinIndexOfProcName("mount"));
+        // one flag each, together exactly the CLONE_NEW* set, user joined first
+        Assert.Equal(Libc.CLONE_NEWALL, Namespaces.All.Aggregate(0, (all, k) => all | k.Flag));
+        Assert.Equal(Namespaces.All.Length, Namespaces.All.Select(k => k.Flag).Distinct().Count());
+        Assert.Equal(0, Namespaces.JoinIndexOfProcName("user"));
     }
 
     [Fact]

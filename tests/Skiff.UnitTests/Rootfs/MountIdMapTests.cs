@@ -1,3 +1,4 @@
+using Skiff.LibContainer.Configs;
 using Skiff.LibContainer.Rootfs;
 using Skiff.RuntimeSpec;
 using Xunit;
@@ -16,17 +17,19 @@ public class MountIdMapTests
         GidMappings = [Map(0, 200000, 65536)],
     };
 
+    private static MountEntry FromSpec(Mount m, RuntimeSpec.Linux linux) => MountEntry.FromSpec(m, "/b", linux, NamespaceSet.Of(linux));
+
     [Fact]
     public void APlainBindHasNoIdMapping() =>
-        Assert.Null(MountEntry.FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["rbind"] }, "/b", UserNs()).IdMapping);
+        Assert.Null(FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["rbind"] }, UserNs()).IdMapping);
 
     [Fact]
     public void OwnMappingsAreKept()
     {
-        var e = MountEntry.FromSpec(new Mount
+        var e = FromSpec(new Mount
         {
             Destination = "/m", Source = "/s", Options = ["bind"], UidMappings = [Map(0, 5, 1)], GidMappings = [Map(0, 6, 1)],
-        }, "/b", UserNs());
+        }, UserNs());
         Assert.NotNull(e.IdMapping);
         Assert.Equal(5u, e.IdMapping.UidMappings![0].HostId);
         Assert.Equal(6u, e.IdMapping.GidMappings![0].HostId);
@@ -37,7 +40,7 @@ public class MountIdMapTests
     [Fact]
     public void IdmapAloneTakesTheContainersMappings()
     {
-        var e = MountEntry.FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["rbind", "ridmap"] }, "/b", UserNs());
+        var e = FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["rbind", "ridmap"] }, UserNs());
         Assert.NotNull(e.IdMapping);
         Assert.True(e.IdMapping.Recursive);
         Assert.Equal(100000u, e.IdMapping.UidMappings![0].HostId);
@@ -47,8 +50,7 @@ public class MountIdMapTests
     [Fact]
     public void IdmapWithAJoinedUserNamespaceUsesItsPath()
     {
-        var e = MountEntry.FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["bind", "idmap"] }, "/b",
-            UserNs("/proc/42/ns/user"));
+        var e = FromSpec(new Mount { Destination = "/m", Source = "/s", Options = ["bind", "idmap"] }, UserNs("/proc/42/ns/user"));
         Assert.Equal("/proc/42/ns/user", e.IdMapping!.UserNsPath);
         Assert.Null(e.IdMapping.UidMappings);
     }

@@ -54,8 +54,18 @@ static struct {
 	int level;
 } logger = {-1, INFO};
 static int stage = STAGE_NONE;
-/* CLOCK_MONOTONIC when the constructor ran: the process's start for SKIFF_TRACE. */
-static long long start_ns;
+/* CLOCK_MONOTONIC when the constructor ran (the process's start for SKIFF_TRACE) and when it
+ * returned. */
+static long long start_ns, done_ns;
+
+static long long monotonic_ns(void)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return 0;
+	return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
 
 int nsexec_stage(void)
 {
@@ -65,6 +75,11 @@ int nsexec_stage(void)
 long long nsexec_start_ns(void)
 {
 	return start_ns;
+}
+
+long long nsexec_done_ns(void)
+{
+	return done_ns;
 }
 
 /* The bootstrap message; str[] points into data, indexed by attribute type. */
@@ -617,14 +632,13 @@ __attribute__((constructor)) static void nsexec(void)
 	struct config c = {0};
 	int initfd, childsync[2], initsync[2];
 	pid_t child;
-	struct timespec now;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &now) == 0)
-		start_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	start_ns = monotonic_ns();
 	if (getenv(ENV_USERNS_HOLDER) != NULL)
 		userns_holder();
 	if (env == NULL) {
 		prefault_writable_segment();
+		done_ns = monotonic_ns();
 		return;
 	}
 	stage = STAGE_PARENT;
@@ -676,4 +690,5 @@ __attribute__((constructor)) static void nsexec(void)
 	free(c.data);
 	debug("<= nsexec container setup");
 	prefault_writable_segment();
+	done_ns = monotonic_ns();
 }

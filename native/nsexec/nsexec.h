@@ -41,5 +41,6 @@
 
 int nsexec_stage(void);
 long long nsexec_start_ns(void);
+long long nsexec_done_ns(void);
 
 #endif

@@ -10,6 +10,7 @@ internal static class Program
         if (Environment.GetEnvironmentVariable(Skiff.Linux.Logging.PhaseTrace.EnvName) == "1")
         {
             Skiff.Linux.Logging.PhaseTrace.Enable(App.Name, Skiff.Linux.Libc.nsexec_start_ns());
+            Skiff.Linux.Logging.PhaseTrace.MarkAt("C constructor done", Skiff.Linux.Libc.nsexec_done_ns());
             Skiff.Linux.Logging.PhaseTrace.Mark("runtime started");
         }
         App.ProgramName = ProgramName();

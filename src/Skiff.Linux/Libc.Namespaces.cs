@@ -31,6 +31,10 @@ public static unsafe partial class Libc
     [LibraryImport("nsexec")]
     public static partial long nsexec_start_ns();
 
+    /// <summary>CLOCK_MONOTONIC (ns) when nsexec's constructor returned to the .NET runtime's start (SKIFF_TRACE).</summary>
+    [LibraryImport("nsexec")]
+    public static partial long nsexec_done_ns();
+
     /// <summary>setns(2) on the calling thread; <paramref name="path"/> only names the namespace in errors.</summary>
     public static void Setns(SafeFd fd, int nstype, string? path = null) =>
         Check.Rc(setns(fd.Fd, nstype), "setns", path);

@@ -30,7 +30,8 @@ public static class InitEntry
         {
             PhaseTrace.Enable("init", zero);
             PhaseTrace.MarkAt("exec'd (nsexec stage 0 started)", Libc.nsexec_start_ns());
-            PhaseTrace.Mark("nsexec stages done, runtime started");
+            PhaseTrace.MarkAt("nsexec stages done", Libc.nsexec_done_ns());
+            PhaseTrace.Mark("runtime started");
         }
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
         int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);

@@ -48,11 +48,13 @@ public static class PhaseTrace
     public static void MarkAt(string phase, long ticks)
     {
         if (!On) return;
+        long called = Stopwatch.GetTimestamp();
         double f = 1000.0 / Stopwatch.Frequency;
         string line = string.Create(CultureInfo.InvariantCulture,
             $"trace {s_who} {(ticks - s_zero) * f,8:F3} ms (+{(ticks - s_last) * f:F3}) {phase} [alloc {GC.GetTotalAllocatedBytes() / 1024} KiB, gc {GC.CollectionCount(0)}]");
         Log.Write(LogLevel.Info, line);
-        // the next phase starts after this line is written: the trace's own cost is in no phase
-        s_last = Math.Max(ticks, Stopwatch.GetTimestamp());
+        // the next phase starts after this line is written (the trace's own cost is in no phase), or, for a phase
+        // that ended before this process could write (nsexec's, in C), where it ended
+        s_last = ticks < called - Stopwatch.Frequency / 10_000 ? ticks : Math.Max(ticks, Stopwatch.GetTimestamp());
     }
 }

@@ -263,10 +263,12 @@ public static class Validate
         "kernel.shmmni", "kernel.shm_rmid_forced",
     ];
 
-    /// <summary>Only namespaced sysctls, each with its namespace unshared.</summary>
+    /// <summary>Only namespaced sysctls, each with its namespace unshared. A network namespace joined by path counts
+    /// as the host's when it is the caller's own (runc's isHostNetNS: "host" means "current").</summary>
     public static void Sysctl(Dictionary<string, string>? sysctl, NamespaceSet namespaces)
     {
         if (sysctl is null) return;
+        bool? hostNet = null;
         foreach (string key in sysctl.Keys.Order(StringComparer.Ordinal))
         {
             string s = key.Replace('/', '.');
@@ -277,7 +279,8 @@ public static class Validate
             }
             if (s.StartsWith("net.", StringComparison.Ordinal))
             {
-                if (namespaces.Has("network")) continue;
+                hostNet ??= !namespaces.Has("network") || IsCurrentNetns(namespaces.JoinedPath("network"));
+                if (!hostNet.Value) continue;
                 throw new ContainerException($"sysctl \"{key}\" not allowed in host network namespace");
             }
             if (s == "kernel.hostname")
@@ -295,6 +298,19 @@ public static class Validate
             }
             throw new ContainerException($"sysctl \"{key}\" is not in a separate kernel namespace");
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/> (a netns to join; null: a new one) is this process's own network
+    /// namespace: nsfs inodes are unique per namespace.</summary>
+    private static bool IsCurrentNetns(string? path)
+    {
+        if (path is null) return false;
+        const string self = "/proc/self/ns/net";
+        if (Libc.StatModeIno(Libc.AT_FDCWD, self, 0, out _, out ulong a) < 0)
+            throw new ContainerException("invalid netns path", new SyscallException("stat", Check.LastErrno, self));
+        if (Libc.StatModeIno(Libc.AT_FDCWD, path, 0, out _, out ulong b) < 0)
+            throw new ContainerException("invalid netns path", new SyscallException("stat", Check.LastErrno, path));
+        return a == b;
     }
 
     /// <summary>Relative mount destinations are only warned about (runc 1.1/1.2).</summary>

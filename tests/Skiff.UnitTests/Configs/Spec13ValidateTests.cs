@@ -103,6 +103,35 @@ public sealed class Spec13ValidateTests : IDisposable
     }
 
     [Fact]
+    public void JoiningOurOwnNetnsCountsAsTheHostsForNetSysctls()
+    {
+        var own = new NamespaceSet([new LinuxNamespace { Type = "network", Path = "/proc/self/ns/net" }]);
+        var e = Assert.Throws<ContainerException>(() => Validate.Sysctl(new() { ["net.core.somaxconn"] = "1" }, own));
+        Assert.Equal("sysctl \"net.core.somaxconn\" not allowed in host network namespace", e.Message);
+        // control: a new netns, and a joined one that is not ours (a process in a network namespace of its own)
+        Validate.Sysctl(new() { ["net.core.somaxconn"] = "1" }, New("network"));
+        using (var other = System.Diagnostics.Process.Start("unshare", "--net sleep 30"))
+        {
+            try
+            {
+                string path = $"/proc/{other.Id}/ns/net";
+                for (int i = 0; i < 200 && File.ResolveLinkTarget(path, false)?.Name == File.ResolveLinkTarget("/proc/self/ns/net", false)?.Name; i++)
+                    Thread.Sleep(10); // until unshare has made the new namespace
+                Validate.Sysctl(new() { ["net.core.somaxconn"] = "1" },
+                    new NamespaceSet([new LinuxNamespace { Type = "network", Path = path }]));
+            }
+            finally
+            {
+                other.Kill();
+                other.WaitForExit();
+            }
+        }
+        var missing = new NamespaceSet([new LinuxNamespace { Type = "network", Path = "/nonexistent/ns/net" }]);
+        Assert.Equal("invalid netns path",
+            Assert.Throws<ContainerException>(() => Validate.Sysctl(new() { ["net.core.somaxconn"] = "1" }, missing)).Message);
+    }
+
+    [Fact]
     public void AJoinedTimeNamespaceTakesNoOffsets()
     {
         var s = Good();

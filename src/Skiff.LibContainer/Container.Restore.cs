@@ -183,6 +183,12 @@ public sealed partial class Container
         {
             ExtraFiles = extraFiles,
             InheritStdio = true,
+            WorkDirectory = logDir,
+            // the restored tree stays stopped under criu's ptrace until criu answers: if it dies first, criu
+            // killed it after a failure (a lazy-pages daemon gone away) and may wait for it forever
+            Watchdog = () => restored > 0 && ProcStat.IsExiting(restored)
+                ? $"the restored process {restored} died before criu finished the restore" + (c.LazyPages ? " (did the lazy-pages daemon go away?)" : "")
+                : null,
             OnStarted = criuPid =>
             {
                 cgroup.Apply(criuPid);

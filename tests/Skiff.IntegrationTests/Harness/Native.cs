@@ -66,6 +66,14 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Umount2(string target, int flags);
 
+    public const int F_SETPIPE_SZ = 1031;
+
+    [LibraryImport("libc", EntryPoint = "pipe", SetLastError = true)]
+    public static partial int Pipe(int* fds);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int cmd, int arg);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 }

@@ -16,6 +16,7 @@ public sealed class CheckpointTests : ContainerTest
     private const string Counter = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done";
 
     private readonly List<PipedRuntime> _piped = [];
+    private readonly List<Process> _daemons = [];
 
     [CriuFact]
     public void ACounterContinuesWhereItStoppedAfterRestore()
@@ -349,6 +350,94 @@ public sealed class CheckpointTests : ContainerTest
     }
 
     [CriuFact]
+    public void ALazyRestoreTakesItsPagesFromTheLazyPagesDaemonAndTheCounterContinues()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        run.WaitForNumberAtLeast(5);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        int last = run.LastNumber();
+        WaitGone(oldPid);
+
+        // criu's lazy-pages daemon hands the dumped pages to the restored tree through userfaultfd, on demand
+        var daemon = LazyPagesDaemon(images);
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.Equal(0, restore.WaitExit());
+        Assert.Equal("running", Rt.Status(id));
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+        // the restore left the pages to the daemon, which copied them in (UFFDIO_COPY) and exits once all are in
+        Assert.Contains("Lazy restore skips", File.ReadAllText(Path.Combine(images, "restore.log")));
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not finish");
+        Assert.Equal(0, daemon.ExitCode);
+        Assert.Contains("uffd_copy", File.ReadAllText(Path.Combine(images, "lazy-pages.log")));
+        Assert.Equal(next + 2, restore.NextNumber());
+
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact(runc11Deviation: "runc 1.1 waits forever on criu when the lazy-pages daemon goes away")]
+    public void ARestoreWhoseLazyPagesDaemonGoesAwayFailsAndLeavesNothing()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int oldPid = Pid(id);
+        run.WaitForNumberAtLeast(2);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        WaitGone(oldPid);
+
+        // the daemon takes the restore's userfaultfds, then cannot reach its page server (nobody listens) and exits:
+        // criu kills the restored tree, and criu 4.2 would then wait for it forever
+        var daemon = LazyPagesDaemon(images, "--page-server", "--address", "127.0.0.1", "--port", FreePort().ToString(CultureInfo.InvariantCulture));
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.NotEqual(0, restore.WaitExit());
+        Assert.Contains("died before criu finished the restore (did the lazy-pages daemon go away?)", restore.Stderr);
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not exit");
+        Assert.NotEqual(0, daemon.ExitCode);
+        Assert.Contains("Killing processes because of failure on restore", File.ReadAllText(Path.Combine(images, "restore.log")));
+
+        // no state, cgroup, restored process or criu (criu runs in the container's cgroup), and no mount under the
+        // images directory (the cgroup yard a killed criu leaves in its work directory)
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+        Leaks.AssertNothingLeaked(Rt.Root, id, Rt.TrackedPids, [images]);
+    }
+
+    [CriuLazyServerFact(serves: false, runc11Deviation: "runc 1.1 lets criu start a page server that announces ready and fails on the first page asked for")]
+    public void ALazyCheckpointCriuCannotServeIsRefusedAndTheContainerRunsOn()
+    {
+        var b = ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int pid = Pid(id);
+        run.WaitForNumberAtLeast(2);
+        var images = ImageDir("img");
+
+        var r = Rt.Exec("checkpoint", "--lazy-pages", "--page-server", "127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
+            "--image-path", images, id).AssertFailure("criu cannot serve lazy pages here");
+        Assert.Contains($"needs a pipe of {CriuLazyServerFactAttribute.PipeBytes} bytes", r.Stderr);
+        Assert.Contains("fcntl: operation not permitted", r.Stderr);
+        // refused before criu ran: nothing dumped, the container untouched and still counting in the same process
+        Assert.False(File.Exists(Path.Combine(images, "inventory.img")));
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Pid(id));
+        int n = run.NextNumber();
+        Assert.Equal(n + 1, run.NextNumber());
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
     public void CheckpointOfACreatedContainerIsRefused()
     {
         var b = ShellBundle("true");
@@ -377,6 +466,39 @@ public sealed class CheckpointTests : ContainerTest
         p.WaitForExit();
         err.Wait();
         return p.ExitCode == 0;
+    }
+
+    /// <summary>
+    /// `criu lazy-pages` serving <paramref name="images"/> (its log: lazy-pages.log there), started and ready: its
+    /// socket, lazy-pages.socket in the images directory, exists. Killed at the end of the test if still there.
+    /// </summary>
+    private Process LazyPagesDaemon(string images, params string[] extra)
+    {
+        var psi = new ProcessStartInfo("criu") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "lazy-pages", "-D", images, "-o", "lazy-pages.log", "-v4" }.Concat(extra)) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _daemons.Add(p);
+        p.StandardOutput.ReadToEndAsync();
+        p.StandardError.ReadToEndAsync();
+        var socket = Path.Combine(images, "lazy-pages.socket");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(socket))
+        {
+            if (p.HasExited) throw new Xunit.Sdk.XunitException($"criu lazy-pages exited {p.ExitCode} before it listened");
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"criu lazy-pages never created {socket}");
+            Thread.Sleep(50);
+        }
+        return p;
+    }
+
+    /// <summary>A TCP port on 127.0.0.1 nobody listens on (taken from the kernel, then released).</summary>
+    private static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
     }
 
     private int Pid(string id) => Rt.State(id)["pid"]!.GetValue<int>();
@@ -452,6 +574,12 @@ public sealed class CheckpointTests : ContainerTest
 
     public override void Dispose()
     {
+        foreach (var d in _daemons)
+        {
+            if (!d.HasExited) d.Kill();
+            d.WaitForExit();
+            d.Dispose();
+        }
         base.Dispose();
         foreach (var p in _piped) p.Dispose();
     }

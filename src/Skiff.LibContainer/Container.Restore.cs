@@ -77,13 +77,10 @@ public sealed partial class Container
 
     private static Container RestoreProcess(CreateOptions o, CriuOptions c, Spec spec, SafeFd? ttySocket)
     {
-        const string logFile = "restore.log";
-        CriuSupport.CheckVersion(CriuSupport.MinVersion);
-        if (c.ImagesDirectory.Length == 0) throw new ContainerException("invalid directory to restore checkpoint");
-        var cgMode = CriuCommon.CgroupMode(c.ManageCgroupsMode);
-        using var imageDir = CriuCommon.OpenDir(c.ImagesDirectory, create: false);
+        var opts = CriuCommon.Begin(c, dump: false, out SafeFd imageDir);
+        using var imageDirOwner = imageDir;
         var descriptors = CriuCommon.ReadDescriptors(c.ImagesDirectory);
-        string logDir = c.ImagesDirectory;
+        string logDir = c.LogDirectory;
 
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
         string stateDir = Path.Combine(o.Root, o.Id);
@@ -104,33 +101,11 @@ public sealed partial class Container
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
 
-        var opts = new criu_opts
-        {
-            ImagesDirFd = imageDir.Fd,
-            EvasiveDevices = true,
-            LogLevel = 4,
-            LogFile = logFile,
-            RstSibling = true,
-            ManageCgroups = true,
-            ManageCgroupsMode = cgMode,
-            NotifyScripts = true,
-            ShellJob = c.ShellJob,
-            ExtUnixSk = c.ExternalUnixConnections,
-            TcpEstablished = c.TcpEstablished,
-            FileLocks = c.FileLocks,
-            EmptyNs = c.EmptyNs,
-            OrphanPtsMaster = true,
-            AutoDedup = c.AutoDedup,
-            LazyPages = c.LazyPages,
-        };
+        opts.EvasiveDevices = true;
+        opts.RstSibling = true;
         if (c.LsmProfile.Length > 0) opts.LsmProfile = c.LsmProfile;
         if (c.LsmMountContext.Length > 0) opts.LsmMountContext = c.LsmMountContext;
-        using SafeFd? workDir = c.WorkDirectory.Length > 0 ? CriuCommon.OpenDir(c.WorkDirectory, create: true) : null;
-        if (workDir is not null)
-        {
-            opts.WorkDirFd = workDir.Fd;
-            logDir = c.WorkDirectory;
-        }
+        using var workDir = CriuCommon.OpenWorkDir(opts, c);
         CriuCommon.ConfigFile(opts, spec);
 
         var extraFiles = new List<SafeFd>();
@@ -237,7 +212,7 @@ public sealed partial class Container
         }
         catch (Exception)
         {
-            CriuCommon.QuoteLog(logDir, logFile);
+            CriuCommon.QuoteLog(logDir, opts.LogFile);
             throw;
         }
         if (restored <= 0) throw new ContainerException("criu did not report the restored process");

@@ -80,6 +80,7 @@ public sealed partial class Container
         var opts = CriuCommon.Begin(c, dump: false, out SafeFd imageDir);
         using var imageDirOwner = imageDir;
         var descriptors = CriuCommon.ReadDescriptors(c.ImagesDirectory);
+        CheckImagesSearchable(imageDir, c.ImagesDirectory, spec);
         string logDir = c.LogDirectory;
 
         MkdirAll(o.Root, 0x1C9 /* 0711 */);
@@ -230,6 +231,27 @@ public sealed partial class Container
         string criuRoot = Path.Combine(stateDir, "criu-root");
         Errno e = Check.Try(Libc.umount2(criuRoot, Libc.MNT_DETACH));
         if (e is not (Errno.OK or Errno.EINVAL or Errno.ENOENT)) throw new SyscallException("umount2", e, criuRoot);
+    }
+
+    /// <summary>
+    /// With a new user namespace, criu restores the tree inside it and reads the images from there, as the
+    /// container's root: the images directory must let that host uid or gid search it. Else criu fails half-way
+    /// ("Unable to open tty-info.img: Permission denied" in restore.log, as with runc); checked here, up front.
+    /// </summary>
+    private static void CheckImagesSearchable(SafeFd imageDir, string path, Spec spec)
+    {
+        var userNs = spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "user");
+        if (userNs is null || !string.IsNullOrEmpty(userNs.Path)) return;
+        var (uid, gid) = HostRootIds(spec);
+        var st = Libc.FStat(imageDir);
+        // the permission class as the kernel picks it: owner, else group, else other
+        uint searchBit = st.Uid == uid ? 0x40u : st.Gid == gid ? 0x8u : 0x1u;
+        if (uid == 0 || (st.Mode & searchBit) != 0) return;
+        string mode = Convert.ToString(st.Mode & 0xFFF, 8).PadLeft(4, '0');
+        throw new ContainerException(
+            $"the images directory {path} (mode {mode}, owner {st.Uid}:{st.Gid}) cannot be searched by the container's root " +
+            $"(host uid {uid}, gid {gid}), as which criu reads the images of a container with a user namespace: " +
+            $"let that uid or gid search it (chgrp {gid} and chmod g+x, for one)");
     }
 
     /// <summary>runc's handleRestoringNamespaces: a joined network or pid namespace is handed to criu as the

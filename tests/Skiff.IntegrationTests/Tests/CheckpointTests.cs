@@ -58,12 +58,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void LeaveRunningKeepsTheContainerAndItsImagesRestoreElsewhere()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int pid = Pid(id);
-        run.WaitForNumberAtLeast(3);
+        var (b, id, run, pid) = StartCounter(atLeast: 3);
 
         var images = ImageDir("img");
         Rt.Exec("checkpoint", "--leave-running", "--image-path", images, id).AssertSuccess();
@@ -93,12 +88,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void APreDumpIsTheParentOfTheFinalDumpWhereTheKernelTracksDirtyMemory()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int pid = Pid(id);
-        run.WaitForNumberAtLeast(3);
+        var (b, id, run, pid) = StartCounter(atLeast: 3);
 
         var root = ImageDir("migration");
         var parent = Path.Combine(root, "parent");
@@ -139,16 +129,8 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void AForegroundRestoreWaitsForTheProcessAndDeletesTheContainer()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(3);
-        var images = ImageDir("img");
-        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
-        int last = run.LastNumber();
-        WaitGone(oldPid);
+        var (b, id, run, oldPid) = StartCounter(atLeast: 3);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
 
         var restore = Piped("restore", "--image-path", images, "-b", b.Save().Dir, id);
         Assert.InRange(restore.NextNumber(), last + 1, last + 100);
@@ -316,10 +298,7 @@ public sealed class CheckpointTests : ContainerTest
 
         Rt.Exec("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id).AssertFailure("container with given ID already exists");
         // the running container is untouched: same process, still counting, its state and cgroup in place
-        Assert.Equal("running", Rt.Status(id));
-        Assert.Equal(pid, Pid(id));
-        int n = run.NextNumber();
-        Assert.Equal(n + 1, run.NextNumber());
+        AssertStillCounting(id, pid, run);
         Assert.Contains(id, HostProc.Cgroup(pid));
         Rt.Delete(id, force: true).AssertSuccess();
         AssertNothingLeaked(id, b);
@@ -328,16 +307,8 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void AUserNamespaceContainerIsRestoredWhenItsRootCanSearchTheImages()
     {
-        var b = UserNamespaceTests.WithUserNs(ShellBundle(Counter));
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(3);
-        var images = ImageDir("img");
-        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
-        int last = run.LastNumber();
-        WaitGone(oldPid);
+        var (b, id, run, oldPid) = StartCounter(UserNamespaceTests.WithUserNs(ShellBundle(Counter)), 3);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
 
         // criu reads the images inside the restored user namespace, as the container's root (host gid 200000 here):
         // its group may search the directory, nobody else
@@ -362,12 +333,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact(runc11Deviation: "runc 1.1 lets criu fail half-way (\"Unable to open tty-info.img: Permission denied\" in restore.log)")]
     public void AUserNamespaceRestoreFromImagesItsRootCannotSearchFailsUpFront()
     {
-        var b = UserNamespaceTests.WithUserNs(ShellBundle(Counter));
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(2);
+        var (b, id, run, oldPid) = StartCounter(UserNamespaceTests.WithUserNs(ShellBundle(Counter)), 2);
         var images = ImageDir("img");
         Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
         Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
@@ -386,16 +352,8 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void ALazyRestoreTakesItsPagesFromTheLazyPagesDaemonAndTheCounterContinues()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(5);
-        var images = ImageDir("img");
-        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
-        int last = run.LastNumber();
-        WaitGone(oldPid);
+        var (b, id, run, oldPid) = StartCounter(atLeast: 5);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
 
         // criu's lazy-pages daemon hands the dumped pages to the restored tree through userfaultfd, on demand
         var daemon = LazyPagesDaemon(images);
@@ -419,12 +377,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact(runc11Deviation: "runc 1.1 waits forever on criu when the lazy-pages daemon goes away")]
     public void ARestoreWhoseLazyPagesDaemonGoesAwayFailsAndLeavesNothing()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(2);
+        var (b, id, run, oldPid) = StartCounter(atLeast: 2);
         var images = ImageDir("img");
         Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
         WaitGone(oldPid);
@@ -449,12 +402,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuLazyServerFact(serves: false, runc11Deviation: "runc 1.1 lets criu start a page server that announces ready and fails on the first page asked for")]
     public void ALazyCheckpointCriuCannotServeIsRefusedAndTheContainerRunsOn()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int pid = Pid(id);
-        run.WaitForNumberAtLeast(2);
+        var (b, id, run, pid) = StartCounter(atLeast: 2);
         var images = ImageDir("img");
 
         var r = Rt.Exec("checkpoint", "--lazy-pages", "--page-server", "127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
@@ -463,10 +411,7 @@ public sealed class CheckpointTests : ContainerTest
         Assert.Contains("fcntl: operation not permitted", r.Stderr);
         // refused before criu ran: nothing dumped, the container untouched and still counting in the same process
         Assert.False(File.Exists(Path.Combine(images, "inventory.img")));
-        Assert.Equal("running", Rt.Status(id));
-        Assert.Equal(pid, Pid(id));
-        int n = run.NextNumber();
-        Assert.Equal(n + 1, run.NextNumber());
+        AssertStillCounting(id, pid, run);
         Rt.Delete(id, force: true).AssertSuccess();
         AssertNothingLeaked(id, b);
     }
@@ -500,6 +445,39 @@ public sealed class CheckpointTests : ContainerTest
         p.WaitForExit();
         err.Wait();
         return p.ExitCode == 0;
+    }
+
+    /// <summary>A detached container printing <see cref="Counter"/> (bundle <paramref name="b"/>, else a busybox one),
+    /// once it has printed <paramref name="atLeast"/>; its pid.</summary>
+    private (Bundle B, string Id, PipedRuntime Run, int Pid) StartCounter(Bundle? b = null, int atLeast = 2)
+    {
+        b ??= ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int pid = Pid(id);
+        run.WaitForNumberAtLeast(atLeast);
+        return (b, id, run, pid);
+    }
+
+    /// <summary>The container is running in the same process, which goes on counting.</summary>
+    private void AssertStillCounting(string id, int pid, PipedRuntime run)
+    {
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Pid(id));
+        int n = run.NextNumber();
+        Assert.Equal(n + 1, run.NextNumber());
+    }
+
+    /// <summary>Checkpoints the counter into a new images directory (criu kills it); the directory and the last
+    /// number printed, once the old process is gone.</summary>
+    private (string Images, int Last) CheckpointCounter(string id, PipedRuntime run, int pid)
+    {
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        int last = run.LastNumber();
+        WaitGone(pid);
+        return (images, last);
     }
 
     /// <summary>

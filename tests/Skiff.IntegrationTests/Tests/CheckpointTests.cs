@@ -374,6 +374,65 @@ public sealed class CheckpointTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    [CriuFact]
+    public void ALazyMigrationMovesTheCounterPageByPageThroughThePageServer()
+    {
+        var (b, id, run, oldPid) = StartCounter(atLeast: 3);
+        var images = ImageDir("img");
+        var work = ImageDir("work");
+        int port = FreePort();
+        var fifo = Path.Combine(RepoPaths.TempRoot, "status-" + Guid.NewGuid().ToString("N")[..8]);
+        BusyboxRootfs.Run("/usr/bin/mkfifo", fifo);
+
+        // criu dumps the tree but keeps its memory, serves it from a page server, and writes \0 to --status-fd when
+        // ready (the runtime gets the fifo as fd 3). Where a pipe cannot grow to criu's 819 pages, criu's server
+        // would fail on the first page: the shim clamps its F_SETPIPE_SZ (see criu-pipe-clamp.c)
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "exec \"$0\" \"$@\" 3>\"$STATUS_FIFO\"", RepoPaths.RuntimePath, "--root", Rt.Root,
+            "checkpoint", "--lazy-pages", "--page-server", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
+            "--status-fd", "3", "--work-path", work, "--image-path", images, id })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["STATUS_FIFO"] = fifo;
+        psi.Environment["LD_PRELOAD"] = PipeClampShim();
+        var checkpoint = Process.Start(psi)!;
+        _daemons.Add(checkpoint);
+        var cptOut = checkpoint.StandardOutput.ReadToEndAsync();
+        var cptErr = checkpoint.StandardError.ReadToEndAsync();
+        var ready = Task.Run(() =>
+        {
+            using var f = File.OpenRead(fifo);
+            return f.ReadByte();
+        });
+        Assert.True(ready.Wait(60_000), "no status from the checkpoint");
+        Assert.Equal(0, ready.Result);
+        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
+        // the tree is frozen, not gone: it lives until its last page has moved
+        Assert.True(HostProc.IsAlive(oldPid));
+
+        var daemon = LazyPagesDaemon(images, "--page-server", "--address", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture));
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, NewId("moved"));
+        Assert.Equal(0, restore.WaitExit());
+        Assert.True(checkpoint.WaitForExit(60_000), "the checkpoint did not finish");
+        Assert.True(checkpoint.ExitCode == 0, cptErr.Result + cptOut.Result);
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not finish");
+        Assert.Equal(0, daemon.ExitCode);
+        int last = run.LastNumber();
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+        // the pages came over the network, on demand: the checkpointed container is gone
+        Assert.Contains("uffd_copy", File.ReadAllText(Path.Combine(images, "lazy-pages.log")));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        WaitGone(oldPid);
+
+        var moved = restore.Args[^1];
+        Rt.Delete(moved, force: true).AssertSuccess();
+        AssertNothingLeaked(moved, b);
+        AssertNothingLeaked(id, b);
+    }
+
     [CriuFact(runc11Deviation: "runc 1.1 waits forever on criu when the lazy-pages daemon goes away")]
     public void ARestoreWhoseLazyPagesDaemonGoesAwayFailsAndLeavesNothing()
     {
@@ -503,6 +562,23 @@ public sealed class CheckpointTests : ContainerTest
         return p;
     }
 
+    /// <summary>criu-pipe-clamp.c built (once per run) into the scratch space; its path.</summary>
+    private static string PipeClampShim()
+    {
+        lock (s_shimLock)
+        {
+            var so = Path.Combine(RepoPaths.TempRoot, "criu-pipe-clamp.so");
+            if (!File.Exists(so))
+            {
+                var src = Path.Combine(RepoPaths.RepoRoot, "tests", "Skiff.IntegrationTests", "Harness", "criu-pipe-clamp.c");
+                BusyboxRootfs.Run("/usr/bin/cc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", so, src, "-ldl");
+            }
+            return so;
+        }
+    }
+
+    private static readonly object s_shimLock = new();
+
     /// <summary>A TCP port on 127.0.0.1 nobody listens on (taken from the kernel, then released).</summary>
     private static int FreePort()
     {
@@ -609,6 +685,7 @@ public sealed class CheckpointTests : ContainerTest
 
         public PipedRuntime(string root, string[] args)
         {
+            Args = args;
             var psi = new ProcessStartInfo(RepoPaths.RuntimePath)
             {
                 UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -631,6 +708,8 @@ public sealed class CheckpointTests : ContainerTest
         }
 
         public string Stderr { get; private set; } = "";
+
+        public string[] Args { get; }
 
         public int WaitExit()
         {

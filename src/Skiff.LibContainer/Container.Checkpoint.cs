@@ -39,6 +39,7 @@ public sealed partial class Container
 
     private void Dump(CriuOptions o)
     {
+        bool wasPaused = Status == ContainerStatus.Paused;
         var opts = CriuCommon.Begin(o, dump: true, out SafeFd imageDir);
         using var imageDirOwner = imageDir;
         opts.Root = Rootfs;
@@ -128,7 +129,22 @@ public sealed partial class Container
         catch (Exception)
         {
             CriuCommon.QuoteLog(logDir, opts.LogFile);
+            // criu stopped while it held the container's freezer cgroup frozen: leave the container as it was
+            if (!wasPaused) ThawAfterFailedDump();
             throw;
+        }
+    }
+
+    private void ThawAfterFailedDump()
+    {
+        try
+        {
+            var cgroup = Cgroup();
+            if (cgroup.IsFrozen()) cgroup.Thaw();
+        }
+        catch (Exception ex)
+        {
+            Log.Warn($"thawing container {Id} after the failed checkpoint: {ErrorText.Render(ex)}");
         }
     }
 }

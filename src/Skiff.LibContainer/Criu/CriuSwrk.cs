@@ -89,6 +89,9 @@ internal sealed class CriuSwrk
                 pid = Spawner.Spawn(criu, ["criu", "swrk", "3"], EnvironmentList(), fdMap);
             }
             bool waited = false;
+            // a checkpoint or restore told to stop (^C, SIGTERM) stops criu, which releases a tree it has seized,
+            // instead of leaving it behind waiting, for a lazy-pages daemon say, with the tree stopped
+            using var forward = new SignalForwarder(pid);
             try
             {
                 OnStarted?.Invoke(pid);
@@ -101,16 +104,21 @@ internal sealed class CriuSwrk
                     throw new ContainerException($"criu failed: {ExitText(status)}");
                 return resp;
             }
-            finally
+            catch (Exception ex) when (!waited)
             {
-                if (!waited)
+                // criu sees EOF and gives up (a dump resumes the tasks); one the watchdog gave up on cannot
+                if (_gaveUp is not null) Libc.kill(pid, 9);
+                client.Dispose();
+                int status = 0;
+                try { status = Libc.WaitExit(pid); } catch (Exception wex) { Log.Warn($"wait on criu: {ErrorText.Render(wex)}"); }
+                if (_gaveUp is not null)
                 {
-                    // criu sees EOF and gives up (a dump resumes the tasks); one the watchdog gave up on cannot
-                    if (_gaveUp is not null) Libc.kill(pid, 9);
-                    client.Dispose();
-                    try { Libc.WaitExit(pid); } catch (Exception ex) { Log.Warn($"wait on criu: {ErrorText.Render(ex)}"); }
-                    if (_gaveUp is not null) RemoveCgroupYards(WorkDirectory);
+                    RemoveCgroupYards(WorkDirectory);
+                    throw;
                 }
+                // killed by a signal (ours, forwarded): say so before what the exchange saw of it
+                if (status > 128) throw new ContainerException($"criu failed: {ExitText(status)}", ex);
+                throw;
             }
         }
     }

@@ -39,42 +39,17 @@ public sealed partial class Container
 
     private void Dump(CriuOptions o)
     {
-        const string logFile = "dump.log";
-        CriuSupport.CheckVersion(CriuSupport.MinVersion);
-        if (o.ImagesDirectory.Length == 0) throw new ContainerException("invalid directory to save checkpoint");
-        var cgMode = CriuCommon.CgroupMode(o.ManageCgroupsMode);
-        using var imageDir = CriuCommon.OpenDir(o.ImagesDirectory, create: true);
-        string logDir = o.ImagesDirectory;
-
-        var opts = new criu_opts
-        {
-            ImagesDirFd = imageDir.Fd,
-            LogLevel = 4,
-            LogFile = logFile,
-            Root = Rootfs,
-            ManageCgroups = true,
-            ManageCgroupsMode = cgMode,
-            NotifyScripts = true,
-            Pid = InitPid,
-            ShellJob = o.ShellJob,
-            LeaveRunning = o.LeaveRunning,
-            TcpEstablished = o.TcpEstablished,
-            TcpSkipInFlight = o.TcpSkipInFlight,
-            LinkRemap = o.LinkRemap,
-            ExtUnixSk = o.ExternalUnixConnections,
-            FileLocks = o.FileLocks,
-            EmptyNs = o.EmptyNs,
-            OrphanPtsMaster = true,
-            AutoDedup = o.AutoDedup,
-            LazyPages = o.LazyPages,
-        };
-        using SafeFd? workDir = o.WorkDirectory.Length > 0 ? CriuCommon.OpenDir(o.WorkDirectory, create: true) : null;
-        if (workDir is not null)
-        {
-            opts.WorkDirFd = workDir.Fd;
-            logDir = o.WorkDirectory;
-        }
+        bool wasPaused = Status == ContainerStatus.Paused;
+        var opts = CriuCommon.Begin(o, dump: true, out SafeFd imageDir);
+        using var imageDirOwner = imageDir;
+        opts.Root = Rootfs;
+        opts.Pid = InitPid;
+        opts.LeaveRunning = o.LeaveRunning;
+        opts.TcpSkipInFlight = o.TcpSkipInFlight;
+        opts.LinkRemap = o.LinkRemap;
+        using var workDir = CriuCommon.OpenWorkDir(opts, o);
         CriuCommon.ConfigFile(opts, Config);
+        string logDir = o.LogDirectory;
 
         // A joined network or pid namespace is dumped as external: restore expects it to exist again.
         foreach (var (type, proc) in new[] { ("network", "net"), ("pid", "pid") })
@@ -101,6 +76,7 @@ public sealed partial class Container
         if (o.LazyPages)
         {
             CriuSupport.CheckFeatures(memTrack: false, lazyPages: true);
+            CriuSupport.CheckLazyPagesServer();
             if (o.StatusFd != -1)
             {
                 int flags = Libc.fcntl(o.StatusFd, Libc.F_GETFL, 0);
@@ -152,8 +128,23 @@ public sealed partial class Container
         }
         catch (Exception)
         {
-            CriuCommon.QuoteLog(logDir, logFile);
+            CriuCommon.QuoteLog(logDir, opts.LogFile);
+            // criu stopped while it held the container's freezer cgroup frozen: leave the container as it was
+            if (!wasPaused) ThawAfterFailedDump();
             throw;
+        }
+    }
+
+    private void ThawAfterFailedDump()
+    {
+        try
+        {
+            var cgroup = Cgroup();
+            if (cgroup.IsFrozen()) cgroup.Thaw();
+        }
+        catch (Exception ex)
+        {
+            Log.Warn($"thawing container {Id} after the failed checkpoint: {ErrorText.Render(ex)}");
         }
     }
 }

@@ -79,13 +79,11 @@ public sealed partial class Container
     {
         var spec = cfg.Spec;
         var namespaces = cfg.Namespaces;
-        const string logFile = "restore.log";
-        CriuSupport.CheckVersion(CriuSupport.MinVersion);
-        if (c.ImagesDirectory.Length == 0) throw new ContainerException("invalid directory to restore checkpoint");
-        var cgMode = CriuCommon.CgroupMode(c.ManageCgroupsMode);
-        using var imageDir = CriuCommon.OpenDir(c.ImagesDirectory, create: false);
+        var opts = CriuCommon.Begin(c, dump: false, out SafeFd imageDir);
+        using var imageDirOwner = imageDir;
         var descriptors = CriuCommon.ReadDescriptors(c.ImagesDirectory);
-        string logDir = c.ImagesDirectory;
+        CheckImagesSearchable(imageDir, c.ImagesDirectory, spec, namespaces);
+        string logDir = c.LogDirectory;
 
         string stateDir = MakeStateDir(o.Root, o.Id);
         using var rb = new Rollback();
@@ -101,33 +99,11 @@ public sealed partial class Container
             resources: linux.Resources);
         rb.Add("destroy cgroup", cgroup.Destroy);
 
-        var opts = new criu_opts
-        {
-            ImagesDirFd = imageDir.Fd,
-            EvasiveDevices = true,
-            LogLevel = 4,
-            LogFile = logFile,
-            RstSibling = true,
-            ManageCgroups = true,
-            ManageCgroupsMode = cgMode,
-            NotifyScripts = true,
-            ShellJob = c.ShellJob,
-            ExtUnixSk = c.ExternalUnixConnections,
-            TcpEstablished = c.TcpEstablished,
-            FileLocks = c.FileLocks,
-            EmptyNs = c.EmptyNs,
-            OrphanPtsMaster = true,
-            AutoDedup = c.AutoDedup,
-            LazyPages = c.LazyPages,
-        };
+        opts.EvasiveDevices = true;
+        opts.RstSibling = true;
         if (c.LsmProfile.Length > 0) opts.LsmProfile = c.LsmProfile;
         if (c.LsmMountContext.Length > 0) opts.LsmMountContext = c.LsmMountContext;
-        using SafeFd? workDir = c.WorkDirectory.Length > 0 ? CriuCommon.OpenDir(c.WorkDirectory, create: true) : null;
-        if (workDir is not null)
-        {
-            opts.WorkDirFd = workDir.Fd;
-            logDir = c.WorkDirectory;
-        }
+        using var workDir = CriuCommon.OpenWorkDir(opts, c);
         CriuCommon.ConfigFile(opts, spec);
 
         var extraFiles = new List<SafeFd>();
@@ -180,6 +156,12 @@ public sealed partial class Container
         {
             ExtraFiles = extraFiles,
             InheritStdio = true,
+            WorkDirectory = logDir,
+            // the restored tree stays stopped under criu's ptrace until criu answers: if it dies first, criu
+            // killed it after a failure (a lazy-pages daemon gone away) and may wait for it forever
+            Watchdog = () => restored > 0 && ProcStat.IsExiting(restored)
+                ? $"the restored process {restored} died before criu finished the restore" + (c.LazyPages ? " (did the lazy-pages daemon go away?)" : "")
+                : null,
             OnStarted = criuPid =>
             {
                 cgroup.Apply(criuPid);
@@ -224,7 +206,7 @@ public sealed partial class Container
         }
         catch (Exception)
         {
-            CriuCommon.QuoteLog(logDir, logFile);
+            CriuCommon.QuoteLog(logDir, opts.LogFile);
             throw;
         }
         if (restored <= 0) throw new ContainerException("criu did not report the restored process");
@@ -242,6 +224,26 @@ public sealed partial class Container
         string criuRoot = Path.Combine(stateDir, "criu-root");
         Errno e = Check.Try(Libc.umount2(criuRoot, Libc.MNT_DETACH));
         if (e is not (Errno.OK or Errno.EINVAL or Errno.ENOENT)) throw new SyscallException("umount2", e, criuRoot);
+    }
+
+    /// <summary>
+    /// With a new user namespace, criu restores the tree inside it and reads the images from there, as the
+    /// container's root: the images directory must let that host uid or gid search it. Else criu fails half-way
+    /// ("Unable to open tty-info.img: Permission denied" in restore.log, as with runc); checked here, up front.
+    /// </summary>
+    private static void CheckImagesSearchable(SafeFd imageDir, string path, Spec spec, NamespaceSet namespaces)
+    {
+        if (!namespaces.IsNew("user")) return;
+        var (uid, gid) = HostRootIds(spec.Linux, namespaces);
+        var st = Libc.FStat(imageDir);
+        // the permission class as the kernel picks it: owner, else group, else other
+        uint searchBit = st.Uid == uid ? 0x40u : st.Gid == gid ? 0x8u : 0x1u;
+        if (uid == 0 || (st.Mode & searchBit) != 0) return;
+        string mode = Convert.ToString(st.Mode & 0xFFF, 8).PadLeft(4, '0');
+        throw new ContainerException(
+            $"the images directory {path} (mode {mode}, owner {st.Uid}:{st.Gid}) cannot be searched by the container's root " +
+            $"(host uid {uid}, gid {gid}), as which criu reads the images of a container with a user namespace: " +
+            $"let that uid or gid search it (chgrp {gid} and chmod g+x, for one)");
     }
 
     /// <summary>runc's handleRestoringNamespaces: a joined network or pid namespace is handed to criu as the

@@ -29,6 +29,29 @@ internal static class ProcStat
         return (f[0][0], start);
     }
 
+    /// <summary>PF_EXITING in the flags of /proc/PID/stat (field 9): the task has begun to exit.</summary>
+    private const uint PF_EXITING = 0x4;
+
+    /// <summary>True when <paramref name="pid"/> is gone, a zombie, or on its way out (an init still waiting in
+    /// the kernel for the rest of its pid namespace shows 'S' with PF_EXITING).</summary>
+    public static bool IsExiting(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+        int close = text.LastIndexOf(')');
+        string[] f = close < 0 ? [] : text[(close + 2)..].Split(' ');
+        // f[0] is field 3 (state), f[6] field 9 (flags)
+        if (f.Length < 7 || !uint.TryParse(f[6], out uint flags)) return false;
+        return f[0] is "Z" or "X" || (flags & PF_EXITING) != 0;
+    }
+
     /// <summary>True when <paramref name="pid"/> is alive (not a zombie) and started at <paramref name="start"/>.</summary>
     public static bool IsAlive(int pid, ulong start)
     {

@@ -10,6 +10,7 @@ public static unsafe partial class Libc
         O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030;
+    public const int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);

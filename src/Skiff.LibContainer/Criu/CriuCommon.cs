@@ -23,6 +23,49 @@ internal static class CriuCommon
         _ => throw new ContainerException("invalid manage-cgroups-mode value"),
     };
 
+    /// <summary>
+    /// How dump and restore begin: criu new enough, an images directory (created for a dump), and the criu_opts
+    /// both verbs set alike (runc's): log ("dump.log"/"restore.log"), cgroup mode (checked before the directory
+    /// is touched), notify scripts, a terminal's master handed over, and the user's choices both verbs take.
+    /// </summary>
+    public static criu_opts Begin(CriuOptions o, bool dump, out SafeFd imageDir)
+    {
+        CriuSupport.CheckVersion(CriuSupport.MinVersion);
+        if (o.ImagesDirectory.Length == 0)
+            throw new ContainerException(dump ? "invalid directory to save checkpoint" : "invalid directory to restore checkpoint");
+        var opts = Options(o, dump ? "dump.log" : "restore.log");
+        imageDir = OpenDir(o.ImagesDirectory, create: dump);
+        opts.ImagesDirFd = imageDir.Fd;
+        return opts;
+    }
+
+    private static criu_opts Options(CriuOptions o, string logFile) => new()
+    {
+        LogLevel = 4,
+        LogFile = logFile,
+        ManageCgroups = true,
+        ManageCgroupsMode = CgroupMode(o.ManageCgroupsMode),
+        NotifyScripts = true,
+        ShellJob = o.ShellJob,
+        TcpEstablished = o.TcpEstablished,
+        ExtUnixSk = o.ExternalUnixConnections,
+        FileLocks = o.FileLocks,
+        EmptyNs = o.EmptyNs,
+        OrphanPtsMaster = true,
+        AutoDedup = o.AutoDedup,
+        LazyPages = o.LazyPages,
+    };
+
+    /// <summary>The work directory (created 0700 when missing, as a container may be checkpointed again) set as
+    /// criu's work_dir_fd; null when criu works in the images directory.</summary>
+    public static SafeFd? OpenWorkDir(criu_opts opts, CriuOptions o)
+    {
+        if (o.WorkDirectory.Length == 0) return null;
+        var dir = OpenDir(o.WorkDirectory, create: true);
+        opts.WorkDirFd = dir.Fd;
+        return dir;
+    }
+
     /// <summary>mkdir 0700 (an existing directory is fine: a container may be checkpointed again), then an
     /// O_DIRECTORY fd criu opens through /proc/OURPID/fd.</summary>
     public static SafeFd OpenDir(string dir, bool create)

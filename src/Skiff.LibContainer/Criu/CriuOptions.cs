@@ -7,6 +7,8 @@ public sealed class CriuOptions
     public string ImagesDirectory { get; set; } = "";
     /// <summary>Where criu puts its log and work files; the image directory when empty.</summary>
     public string WorkDirectory { get; set; } = "";
+    /// <summary>criu's work directory in effect: where its log is.</summary>
+    public string LogDirectory => WorkDirectory.Length > 0 ? WorkDirectory : ImagesDirectory;
     /// <summary>A pre-dump's images, relative to <see cref="ImagesDirectory"/> (criu's parent_img).</summary>
     public string ParentImage { get; set; } = "";
     public bool LeaveRunning { get; set; }

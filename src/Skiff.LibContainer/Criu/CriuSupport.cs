@@ -1,4 +1,5 @@
 using Skiff.LibContainer.Criu.Rpc;
+using Skiff.Linux;
 using Skiff.Linux.Logging;
 
 namespace Skiff.LibContainer.Criu;
@@ -79,5 +80,46 @@ public static class CriuSupport
         if (memTrack && have.HasMemTrack && !have.MemTrack) missing.Add("MemTrack");
         if (lazyPages && have.HasLazyPages && !have.LazyPages) missing.Add("LazyPages");
         if (missing.Count > 0) throw new ContainerException($"criu is missing features: [{string.Join(' ', missing)}]");
+    }
+
+    /// <summary>
+    /// The pipe criu's lazy-pages server (the checkpoint side of a lazy migration) reads pages through:
+    /// PIPE_MAX_SIZE pages, (1 &lt;&lt; PAGE_ALLOC_COSTLY_ORDER) * PAGE_SIZE / sizeof(struct pipe_buffer)
+    /// (criu/include/page-pipe.h: 8 * 4096 / 40 = 819 pages on x86_64).
+    /// </summary>
+    internal static int LazyServerPipeBytes => 8 * Environment.SystemPageSize / 40 * Environment.SystemPageSize;
+
+    /// <summary>
+    /// Whether criu can serve pages lazily from here. Its server grows a pipe to <see cref="LazyServerPipeBytes"/>
+    /// and, when the kernel refuses (above fs.pipe-max-size without CAP_SYS_RESOURCE), goes on without the
+    /// pipe's sink: the first page a lazy-pages daemon asks for fails (page-pipe "splice: -1: Bad file
+    /// descriptor"), after the dump was announced ready. Probed here with a pipe of our own, before criu runs.
+    /// </summary>
+    internal static void CheckLazyPagesServer()
+    {
+        var (r, w) = Libc.Pipe();
+        using (r)
+        using (w)
+        {
+            int bytes = LazyServerPipeBytes;
+            if (Libc.fcntl(r.Fd, Libc.F_SETPIPE_SZ, bytes) >= 0) return;
+            var cause = new SyscallException("fcntl", Check.LastErrno);
+            string max = TryReadTrimmed("/proc/sys/fs/pipe-max-size") ?? "?";
+            throw new ContainerException(
+                $"criu cannot serve lazy pages here: its page server needs a pipe of {bytes} bytes, above fs.pipe-max-size ({max}) without CAP_SYS_RESOURCE",
+                cause);
+        }
+    }
+
+    private static string? TryReadTrimmed(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

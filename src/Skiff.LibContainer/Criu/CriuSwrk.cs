@@ -55,6 +55,23 @@ internal sealed class CriuSwrk
     /// <summary>fds passed to criu from fd 4 on (external namespaces for inherit_fd).</summary>
     public IReadOnlyList<SafeFd> ExtraFiles { get; init; } = [];
 
+    /// <summary>
+    /// Asked every <see cref="WatchdogTickMs"/> while criu has not answered: a reason when criu has failed without
+    /// being able to say so (criu 4.2 killing a restored tree it still traces waits forever for it), else null.
+    /// criu gets <see cref="WatchdogGraceMs"/> more to answer; then it is killed and the reason is the error.
+    /// </summary>
+    public Func<string?>? Watchdog { get; init; }
+
+    /// <summary>criu's work directory (the images directory when no work path is given): where a killed criu
+    /// leaves its cgroup yard mounted.</summary>
+    public string WorkDirectory { get; init; } = "";
+
+    internal const int WatchdogTickMs = 500;
+    internal const int WatchdogGraceMs = 5000;
+
+    /// <summary>The watchdog's reason once it has fired: criu is killed rather than asked to stop.</summary>
+    private string? _gaveUp;
+
     /// <summary>Sends <paramref name="req"/> and runs the exchange; returns criu's final response.</summary>
     public criu_resp Run(criu_req req)
     {
@@ -72,6 +89,9 @@ internal sealed class CriuSwrk
                 pid = Spawner.Spawn(criu, ["criu", "swrk", "3"], EnvironmentList(), fdMap);
             }
             bool waited = false;
+            // a checkpoint or restore told to stop (^C, SIGTERM) stops criu, which releases a tree it has seized,
+            // instead of leaving it behind waiting, for a lazy-pages daemon say, with the tree stopped
+            using var forward = new SignalForwarder(pid);
             try
             {
                 OnStarted?.Invoke(pid);
@@ -84,13 +104,21 @@ internal sealed class CriuSwrk
                     throw new ContainerException($"criu failed: {ExitText(status)}");
                 return resp;
             }
-            finally
+            catch (Exception ex) when (!waited)
             {
-                if (!waited)
+                // criu sees EOF and gives up (a dump resumes the tasks); one the watchdog gave up on cannot
+                if (_gaveUp is not null) Libc.kill(pid, 9);
+                client.Dispose();
+                int status = 0;
+                try { status = Libc.WaitExit(pid); } catch (Exception wex) { Log.Warn($"wait on criu: {ErrorText.Render(wex)}"); }
+                if (_gaveUp is not null)
                 {
-                    client.Dispose(); // criu sees EOF and gives up (a dump resumes the tasks)
-                    try { Libc.WaitExit(pid); } catch (Exception ex) { Log.Warn($"wait on criu: {ErrorText.Render(ex)}"); }
+                    RemoveCgroupYards(WorkDirectory);
+                    throw;
                 }
+                // killed by a signal (ours, forwarded): say so before what the exchange saw of it
+                if (status > 128) throw new ContainerException($"criu failed: {ExitText(status)}", ex);
+                throw;
             }
         }
     }
@@ -102,6 +130,7 @@ internal sealed class CriuSwrk
         Span<int> fds = stackalloc int[Libc.MaxFdsPerMessage];
         while (true)
         {
+            AwaitAnswer(sock);
             int n = Libc.RecvWithFds(sock, buf, fds, out int count, out _);
             var received = new SafeFd[count];
             for (int i = 0; i < count; i++) received[i] = new SafeFd(fds[i]);
@@ -126,6 +155,51 @@ internal sealed class CriuSwrk
             {
                 foreach (var f in received) f.Dispose();
             }
+        }
+    }
+
+    /// <summary>Waits for criu's next message, asking the <see cref="Watchdog"/> while there is none.</summary>
+    private void AwaitAnswer(SafeFd sock)
+    {
+        if (Watchdog is null) return;
+        long firedAt = -1;
+        while (Libc.PollOne(sock.Fd, Libc.POLLIN, WatchdogTickMs) == 0)
+        {
+            if (firedAt < 0)
+            {
+                if (Watchdog() is not { } reason) continue;
+                _gaveUp = reason;
+                firedAt = Environment.TickCount64;
+                Log.Debug($"criu watchdog: {reason}");
+            }
+            else if (Environment.TickCount64 - firedAt >= WatchdogGraceMs)
+            {
+                throw new ContainerException($"criu did not answer: {_gaveUp}");
+            }
+        }
+        _gaveUp = null;
+    }
+
+    /// <summary>
+    /// Detaches and removes the cgroup yards (criu's ".criu.cgyard.XXXXXX": a tmpfs with every hierarchy mounted
+    /// under it) a killed criu left in <paramref name="workDir"/>; a criu that exits removes its own.
+    /// </summary>
+    internal static void RemoveCgroupYards(string workDir)
+    {
+        if (workDir.Length == 0) return;
+        string prefix = workDir.TrimEnd('/') + "/.criu.cgyard.";
+        foreach (var m in MountInfoEntry.Read())
+        {
+            // the yard itself, not what is mounted under it: MNT_DETACH takes the subtree along
+            if (!m.MountPoint.StartsWith(prefix, StringComparison.Ordinal) || m.MountPoint.IndexOf('/', prefix.Length) >= 0) continue;
+            Errno e = Check.Try(Libc.umount2(m.MountPoint, Libc.MNT_DETACH));
+            if (e is not (Errno.OK or Errno.EINVAL or Errno.ENOENT))
+            {
+                Log.Warn($"{new SyscallException("umount2", e, m.MountPoint).Message}");
+                continue;
+            }
+            Errno r = Check.Try(Libc.rmdir(m.MountPoint));
+            if (r is not (Errno.OK or Errno.ENOENT)) Log.Warn($"{new SyscallException("rmdir", r, m.MountPoint).Message}");
         }
     }
 

@@ -69,6 +69,14 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mount(string source, string target, string? fstype, ulong flags, string? data);
 
+    public const int F_SETPIPE_SZ = 1031;
+
+    [LibraryImport("libc", EntryPoint = "pipe", SetLastError = true)]
+    public static partial int Pipe(int* fds);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int cmd, int arg);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 }

@@ -16,6 +16,7 @@ public sealed class CheckpointTests : ContainerTest
     private const string Counter = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done";
 
     private readonly List<PipedRuntime> _piped = [];
+    private readonly List<Process> _daemons = [];
 
     [CriuFact]
     public void ACounterContinuesWhereItStoppedAfterRestore()
@@ -57,12 +58,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void LeaveRunningKeepsTheContainerAndItsImagesRestoreElsewhere()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int pid = Pid(id);
-        run.WaitForNumberAtLeast(3);
+        var (b, id, run, pid) = StartCounter(atLeast: 3);
 
         var images = ImageDir("img");
         Rt.Exec("checkpoint", "--leave-running", "--image-path", images, id).AssertSuccess();
@@ -92,12 +88,7 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void APreDumpIsTheParentOfTheFinalDumpWhereTheKernelTracksDirtyMemory()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int pid = Pid(id);
-        run.WaitForNumberAtLeast(3);
+        var (b, id, run, pid) = StartCounter(atLeast: 3);
 
         var root = ImageDir("migration");
         var parent = Path.Combine(root, "parent");
@@ -138,16 +129,8 @@ public sealed class CheckpointTests : ContainerTest
     [CriuFact]
     public void AForegroundRestoreWaitsForTheProcessAndDeletesTheContainer()
     {
-        var b = ShellBundle(Counter);
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(3);
-        var images = ImageDir("img");
-        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
-        int last = run.LastNumber();
-        WaitGone(oldPid);
+        var (b, id, run, oldPid) = StartCounter(atLeast: 3);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
 
         var restore = Piped("restore", "--image-path", images, "-b", b.Save().Dir, id);
         Assert.InRange(restore.NextNumber(), last + 1, last + 100);
@@ -315,36 +298,176 @@ public sealed class CheckpointTests : ContainerTest
 
         Rt.Exec("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id).AssertFailure("container with given ID already exists");
         // the running container is untouched: same process, still counting, its state and cgroup in place
-        Assert.Equal("running", Rt.Status(id));
-        Assert.Equal(pid, Pid(id));
-        int n = run.NextNumber();
-        Assert.Equal(n + 1, run.NextNumber());
+        AssertStillCounting(id, pid, run);
         Assert.Contains(id, HostProc.Cgroup(pid));
         Rt.Delete(id, force: true).AssertSuccess();
         AssertNothingLeaked(id, b);
     }
 
     [CriuFact]
-    public void AUserNamespaceContainerIsDumpedButItsRestoreFailsCleanly()
+    public void AUserNamespaceContainerIsRestoredWhenItsRootCanSearchTheImages()
     {
-        // criu dumps it; restoring it fails here (the restored root, an unprivileged id on the host, cannot read
-        // the root-owned images: "Unable to open ...img: Permission denied" in restore.log), in runc 1.1 too.
-        var b = UserNamespaceTests.WithUserNs(ShellBundle(Counter));
-        var id = NewId();
-        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
-        Assert.Equal(0, run.WaitExit());
-        int oldPid = Pid(id);
-        run.WaitForNumberAtLeast(2);
+        var (b, id, run, oldPid) = StartCounter(UserNamespaceTests.WithUserNs(ShellBundle(Counter)), 3);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
+
+        // criu reads the images inside the restored user namespace, as the container's root (host gid 200000 here):
+        // its group may search the directory, nobody else
+        BusyboxRootfs.Run("/bin/chgrp", UserNamespaceTests.HostGid.ToString(CultureInfo.InvariantCulture), images);
+        BusyboxRootfs.Run("/bin/chmod", "0710", images);
+        var restore = Piped("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.Equal(0, restore.WaitExit());
+        int pid = Pid(id);
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+        // a user namespace again, with the same maps: the restored shell is the container's root, host uid 100000
+        Assert.NotEqual(HostProc.Namespace(Environment.ProcessId, "user"), HostProc.Namespace(pid, "user"));
+        Assert.Equal(["100000", "100000", "100000", "100000"], UserNamespaceTests.StatusIds(pid, "Uid"));
+        Assert.Equal(["200000", "200000", "200000", "200000"], UserNamespaceTests.StatusIds(pid, "Gid"));
+        Assert.Equal("0 100000 65536", string.Join(' ', File.ReadAllText($"/proc/{pid}/uid_map").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact(runc11Deviation: "runc 1.1 lets criu fail half-way (\"Unable to open tty-info.img: Permission denied\" in restore.log)")]
+    public void AUserNamespaceRestoreFromImagesItsRootCannotSearchFailsUpFront()
+    {
+        var (b, id, run, oldPid) = StartCounter(UserNamespaceTests.WithUserNs(ShellBundle(Counter)), 2);
         var images = ImageDir("img");
         Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
         Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
         WaitGone(oldPid);
 
+        // checkpoint makes the images directory 0700 (root only), as runc does
         var restore = Piped("restore", "-d", "--image-path", images, "-b", b.Save().Dir, id);
         Assert.NotEqual(0, restore.WaitExit());
-        Assert.Contains("criu failed: type", restore.Stderr);
-        Assert.Contains("Permission denied", File.ReadAllText(Path.Combine(images, "restore.log")));
+        Assert.Contains($"the images directory {images} (mode 0700, owner 0:0) cannot be searched by the container's root (host uid 100000, gid 200000)", restore.Stderr);
+        // refused before criu ran
+        Assert.False(File.Exists(Path.Combine(images, "restore.log")));
         Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void ALazyRestoreTakesItsPagesFromTheLazyPagesDaemonAndTheCounterContinues()
+    {
+        var (b, id, run, oldPid) = StartCounter(atLeast: 5);
+        var (images, last) = CheckpointCounter(id, run, oldPid);
+
+        // criu's lazy-pages daemon hands the dumped pages to the restored tree through userfaultfd, on demand
+        var daemon = LazyPagesDaemon(images);
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.Equal(0, restore.WaitExit());
+        Assert.Equal("running", Rt.Status(id));
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+        // the restore left the pages to the daemon, which copied them in (UFFDIO_COPY) and exits once all are in
+        Assert.Contains("Lazy restore skips", File.ReadAllText(Path.Combine(images, "restore.log")));
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not finish");
+        Assert.Equal(0, daemon.ExitCode);
+        Assert.Contains("uffd_copy", File.ReadAllText(Path.Combine(images, "lazy-pages.log")));
+        Assert.Equal(next + 2, restore.NextNumber());
+
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact]
+    public void ALazyMigrationMovesTheCounterPageByPageThroughThePageServer()
+    {
+        var (b, id, run, oldPid) = StartCounter(atLeast: 3);
+        var images = ImageDir("img");
+        var work = ImageDir("work");
+        int port = FreePort();
+        var (checkpoint, cptErr) = StartLazyCheckpoint(id, images, work, port);
+        Assert.True(File.Exists(Path.Combine(images, "inventory.img")));
+        // the tree is frozen, not gone: it lives until its last page has moved
+        Assert.True(HostProc.IsAlive(oldPid));
+
+        var daemon = LazyPagesDaemon(images, "--page-server", "--address", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture));
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, NewId("moved"));
+        Assert.Equal(0, restore.WaitExit());
+        Assert.True(checkpoint.WaitForExit(60_000), "the checkpoint did not finish");
+        Assert.True(checkpoint.ExitCode == 0, cptErr.Result);
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not finish");
+        Assert.Equal(0, daemon.ExitCode);
+        int last = run.LastNumber();
+        int next = restore.NextNumber();
+        Assert.InRange(next, last + 1, last + 100);
+        Assert.Equal(next + 1, restore.NextNumber());
+        // the pages came over the network, on demand: the checkpointed container is gone
+        Assert.Contains("uffd_copy", File.ReadAllText(Path.Combine(images, "lazy-pages.log")));
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        WaitGone(oldPid);
+
+        var moved = restore.Args[^1];
+        Rt.Delete(moved, force: true).AssertSuccess();
+        AssertNothingLeaked(moved, b);
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact(runc11Deviation: "runc 1.1 dies on SIGTERM and leaves criu waiting for a lazy-pages daemon, the container stopped")]
+    public void ALazyCheckpointNobodyFetchesStopsOnSigtermAndTheContainerRunsOn()
+    {
+        var (b, id, run, pid) = StartCounter(atLeast: 2);
+        var work = ImageDir("work");
+        var (checkpoint, cptErr) = StartLazyCheckpoint(id, ImageDir("img"), work, FreePort());
+        Assert.Single(CriuWorkingIn(work));
+        // criu holds the tree (ptrace-stopped) while it waits for a lazy-pages daemon that never comes
+        Assert.Equal('t', HostProc.State(pid));
+
+        Native.Kill(checkpoint.Id, 15);
+        Assert.True(checkpoint.WaitForExit(60_000), "the checkpoint did not stop on SIGTERM");
+        Assert.NotEqual(0, checkpoint.ExitCode);
+        Assert.Contains("criu failed: signal: terminated", cptErr.Result);
+        // criu is gone and has let go of the container, which goes on counting in the same process
+        Assert.Empty(CriuWorkingIn(work));
+        AssertStillCounting(id, pid, run);
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [CriuFact(runc11Deviation: "runc 1.1 waits forever on criu when the lazy-pages daemon goes away")]
+    public void ARestoreWhoseLazyPagesDaemonGoesAwayFailsAndLeavesNothing()
+    {
+        var (b, id, run, oldPid) = StartCounter(atLeast: 2);
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        WaitGone(oldPid);
+
+        // the daemon takes the restore's userfaultfds, then cannot reach its page server (nobody listens) and exits:
+        // criu kills the restored tree, and criu 4.2 would then wait for it forever
+        var daemon = LazyPagesDaemon(images, "--page-server", "--address", "127.0.0.1", "--port", FreePort().ToString(CultureInfo.InvariantCulture));
+        var restore = Piped("restore", "-d", "--lazy-pages", "--image-path", images, "-b", b.Save().Dir, id);
+        Assert.NotEqual(0, restore.WaitExit());
+        Assert.Contains("died before criu finished the restore (did the lazy-pages daemon go away?)", restore.Stderr);
+        Assert.True(daemon.WaitForExit(60_000), "the lazy-pages daemon did not exit");
+        Assert.NotEqual(0, daemon.ExitCode);
+        Assert.Contains("Killing processes because of failure on restore", File.ReadAllText(Path.Combine(images, "restore.log")));
+
+        // no state, cgroup, restored process or criu (criu runs in the container's cgroup), and no mount under the
+        // images directory (the cgroup yard a killed criu leaves in its work directory)
+        Rt.StateRaw(id).AssertFailure("does not exist");
+        AssertNothingLeaked(id, b);
+        Leaks.AssertNothingLeaked(Rt.Root, id, Rt.TrackedPids, [images]);
+    }
+
+    [CriuLazyServerFact(serves: false, runc11Deviation: "runc 1.1 lets criu start a page server that announces ready and fails on the first page asked for")]
+    public void ALazyCheckpointCriuCannotServeIsRefusedAndTheContainerRunsOn()
+    {
+        var (b, id, run, pid) = StartCounter(atLeast: 2);
+        var images = ImageDir("img");
+
+        var r = Rt.Exec("checkpoint", "--lazy-pages", "--page-server", "127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
+            "--image-path", images, id).AssertFailure("criu cannot serve lazy pages here");
+        Assert.Contains($"needs a pipe of {CriuLazyServerFactAttribute.PipeBytes} bytes", r.Stderr);
+        Assert.Contains("fcntl: operation not permitted", r.Stderr);
+        // refused before criu ran: nothing dumped, the container untouched and still counting in the same process
+        Assert.False(File.Exists(Path.Combine(images, "inventory.img")));
+        AssertStillCounting(id, pid, run);
+        Rt.Delete(id, force: true).AssertSuccess();
         AssertNothingLeaked(id, b);
     }
 
@@ -377,6 +500,146 @@ public sealed class CheckpointTests : ContainerTest
         p.WaitForExit();
         err.Wait();
         return p.ExitCode == 0;
+    }
+
+    /// <summary>A detached container printing <see cref="Counter"/> (bundle <paramref name="b"/>, else a busybox one),
+    /// once it has printed <paramref name="atLeast"/>; its pid.</summary>
+    private (Bundle B, string Id, PipedRuntime Run, int Pid) StartCounter(Bundle? b = null, int atLeast = 2)
+    {
+        b ??= ShellBundle(Counter);
+        var id = NewId();
+        var run = Piped("run", "-d", "-b", b.Save().Dir, id);
+        Assert.Equal(0, run.WaitExit());
+        int pid = Pid(id);
+        run.WaitForNumberAtLeast(atLeast);
+        return (b, id, run, pid);
+    }
+
+    /// <summary>The container is running in the same process, which goes on counting.</summary>
+    private void AssertStillCounting(string id, int pid, PipedRuntime run)
+    {
+        Assert.Equal("running", Rt.Status(id));
+        Assert.Equal(pid, Pid(id));
+        int n = run.NextNumber();
+        Assert.Equal(n + 1, run.NextNumber());
+    }
+
+    /// <summary>Checkpoints the counter into a new images directory (criu kills it); the directory and the last
+    /// number printed, once the old process is gone.</summary>
+    private (string Images, int Last) CheckpointCounter(string id, PipedRuntime run, int pid)
+    {
+        var images = ImageDir("img");
+        Rt.Exec("checkpoint", "--image-path", images, id).AssertSuccess();
+        int last = run.LastNumber();
+        WaitGone(pid);
+        return (images, last);
+    }
+
+    /// <summary>
+    /// `criu lazy-pages` serving <paramref name="images"/> (its log: lazy-pages.log there), started and ready: its
+    /// socket, lazy-pages.socket in the images directory, exists. Killed at the end of the test if still there.
+    /// </summary>
+    private Process LazyPagesDaemon(string images, params string[] extra)
+    {
+        var psi = new ProcessStartInfo("criu") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "lazy-pages", "-D", images, "-o", "lazy-pages.log", "-v4" }.Concat(extra)) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _daemons.Add(p);
+        p.StandardOutput.ReadToEndAsync();
+        p.StandardError.ReadToEndAsync();
+        var socket = Path.Combine(images, "lazy-pages.socket");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(socket))
+        {
+            if (p.HasExited) throw new Xunit.Sdk.XunitException($"criu lazy-pages exited {p.ExitCode} before it listened");
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"criu lazy-pages never created {socket}");
+            Thread.Sleep(50);
+        }
+        return p;
+    }
+
+    /// <summary>
+    /// `checkpoint --lazy-pages --page-server 127.0.0.1:PORT --status-fd 3` of a running container, returned once it
+    /// has written \0 to the status fd (a fifo the runtime gets as fd 3): criu has dumped the tree and serves its
+    /// pages. Where a pipe cannot grow to criu's 819 pages, criu's server would fail on the first page: the shim
+    /// clamps its F_SETPIPE_SZ (see criu-pipe-clamp.c). Its stderr comes in full once it has exited.
+    /// </summary>
+    private (Process Checkpoint, Task<string> Stderr) StartLazyCheckpoint(string id, string images, string work, int port)
+    {
+        var fifo = Path.Combine(RepoPaths.TempRoot, "status-" + Guid.NewGuid().ToString("N")[..8]);
+        BusyboxRootfs.Run("/usr/bin/mkfifo", fifo);
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "exec \"$0\" \"$@\" 3>\"$STATUS_FIFO\"", RepoPaths.RuntimePath, "--root", Rt.Root,
+            "checkpoint", "--lazy-pages", "--page-server", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
+            "--status-fd", "3", "--work-path", work, "--image-path", images, id })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["STATUS_FIFO"] = fifo;
+        psi.Environment["LD_PRELOAD"] = PipeClampShim();
+        var checkpoint = Process.Start(psi)!;
+        _daemons.Add(checkpoint);
+        checkpoint.StandardOutput.ReadToEndAsync();
+        var stderr = checkpoint.StandardError.ReadToEndAsync();
+        var ready = Task.Run(() =>
+        {
+            using var f = File.OpenRead(fifo);
+            return f.ReadByte();
+        });
+        if (!ready.Wait(60_000)) throw new Xunit.Sdk.XunitException("no status from the checkpoint");
+        if (ready.Result != 0)
+        {
+            checkpoint.WaitForExit(60_000);
+            throw new Xunit.Sdk.XunitException($"the status fd gave {ready.Result}, not 0: {stderr.Result}");
+        }
+        return (checkpoint, stderr);
+    }
+
+    /// <summary>The pids of criu processes whose working directory is <paramref name="dir"/> (criu works in its work dir).</summary>
+    private static List<int> CriuWorkingIn(string dir)
+    {
+        var pids = new List<int>();
+        foreach (var p in Process.GetProcessesByName("criu"))
+        {
+            string? cwd = null;
+            try
+            {
+                cwd = new DirectoryInfo($"/proc/{p.Id}/cwd").LinkTarget;
+            }
+            catch (IOException)
+            {
+            }
+            if (cwd == dir) pids.Add(p.Id);
+            p.Dispose();
+        }
+        return pids;
+    }
+
+    /// <summary>criu-pipe-clamp.c built (once per run) into the scratch space; its path.</summary>
+    private static string PipeClampShim()
+    {
+        lock (s_shimLock)
+        {
+            var so = Path.Combine(RepoPaths.TempRoot, "criu-pipe-clamp.so");
+            if (!File.Exists(so))
+            {
+                var src = Path.Combine(RepoPaths.RepoRoot, "tests", "Skiff.IntegrationTests", "Harness", "criu-pipe-clamp.c");
+                BusyboxRootfs.Run("/usr/bin/cc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", so, src, "-ldl");
+            }
+            return so;
+        }
+    }
+
+    private static readonly object s_shimLock = new();
+
+    /// <summary>A TCP port on 127.0.0.1 nobody listens on (taken from the kernel, then released).</summary>
+    private static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
     }
 
     private int Pid(string id) => Rt.State(id)["pid"]!.GetValue<int>();
@@ -452,6 +715,12 @@ public sealed class CheckpointTests : ContainerTest
 
     public override void Dispose()
     {
+        foreach (var d in _daemons)
+        {
+            if (!d.HasExited) d.Kill();
+            d.WaitForExit();
+            d.Dispose();
+        }
         base.Dispose();
         foreach (var p in _piped) p.Dispose();
     }
@@ -469,6 +738,7 @@ public sealed class CheckpointTests : ContainerTest
 
         public PipedRuntime(string root, string[] args)
         {
+            Args = args;
             var psi = new ProcessStartInfo(RepoPaths.RuntimePath)
             {
                 UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -491,6 +761,8 @@ public sealed class CheckpointTests : ContainerTest
         }
 
         public string Stderr { get; private set; } = "";
+
+        public string[] Args { get; }
 
         public int WaitExit()
         {

@@ -24,6 +24,21 @@ public class CriuCommonTests
         Assert.Equal("invalid manage-cgroups-mode value", ex.Message);
     }
 
+    [Fact]
+    public void TheLazyServerPipeIsCriusPipeMaxSize()
+    {
+        // criu/include/page-pipe.h: (1 << PAGE_ALLOC_COSTLY_ORDER) * PAGE_SIZE / sizeof(struct pipe_buffer) pages
+        Assert.Equal(8 * Environment.SystemPageSize / 40, CriuSupport.LazyServerPipeBytes / Environment.SystemPageSize);
+        if (Environment.SystemPageSize == 4096) Assert.Equal(3354624, CriuSupport.LazyServerPipeBytes);
+    }
+
+    [Fact]
+    public void CriuLogsInTheWorkDirectoryElseInTheImages()
+    {
+        Assert.Equal("/img", new CriuOptions { ImagesDirectory = "/img" }.LogDirectory);
+        Assert.Equal("/work", new CriuOptions { ImagesDirectory = "/img", WorkDirectory = "/work" }.LogDirectory);
+    }
+
     [Theory]
     [InlineData("net", "extRootNetNS")]
     [InlineData("pid", "extRootPidNS")]

@@ -16,6 +16,13 @@ public class ProcStatTests
     }
 
     [Fact]
+    public void ALiveProcessIsNotExitingAndAMissingOneIs()
+    {
+        Assert.False(ProcStat.IsExiting(Environment.ProcessId));
+        Assert.True(ProcStat.IsExiting(int.MaxValue - 1));
+    }
+
+    [Fact]
     public void MissingProcessIsNull()
     {
         Assert.Null(ProcStat.Read(int.MaxValue - 1));

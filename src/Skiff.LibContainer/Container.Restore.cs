@@ -24,6 +24,8 @@ public sealed partial class Container
     {
         Ids.Validate(o.Id);
         var cfg = o.Config ?? LoadConfig(o);
+        // as `run`: in the foreground, reparented orphans of the restored tree are reaped here (--no-subreaper: not)
+        if (!o.Detach && !o.NoSubreaper) Libc.SetChildSubreaper();
         SafeFd? ourEnd = null, theirEnd = null;
         if (!o.Detach && o.ConsoleSocket is null && cfg.Spec.Process?.Terminal == true)
             (ourEnd, theirEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
@@ -43,27 +45,13 @@ public sealed partial class Container
         }
         if (o.Detach) return 0;
 
-        using var forward = new SignalForwarder(container.InitPid);
-        TtyRelay? tty = null;
         try
         {
-            if (ourEnd is not null)
-            {
-                using (ourEnd)
-                {
-                    tty = new TtyRelay(ConsoleSocket.ReceiveFd(ourEnd, out _));
-                }
-                forward.OnResize = tty.Resize;
-                tty.Start();
-            }
-            // criu restored init as our child (rst_sibling)
-            int status = Libc.WaitExit(container.InitPid);
-            tty?.Finish();
-            return status;
+            // criu restored init as our child (rst_sibling): the foreground tail of `run`
+            return ForegroundRunner.Run(container.InitPid, ourEnd, subreaper: !o.NoSubreaper);
         }
         finally
         {
-            tty?.Dispose();
             try
             {
                 container.Delete(force: true);

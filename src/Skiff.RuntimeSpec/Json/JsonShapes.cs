@@ -106,7 +106,7 @@ public static class JsonShapes
                 object o = os.Create();
                 while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
-                    JsonField? f = r.ValueIsEscaped ? os.Find(r.GetString()!) : os.FindExact(r.ValueSpan);
+                    JsonField? f = r.ValueIsEscaped ? os.FindExact(System.Text.Encoding.UTF8.GetBytes(r.GetString()!)) : os.FindExact(r.ValueSpan);
                     r.Read();
                     if (f is null)
                     {

@@ -131,6 +131,8 @@ public sealed class JsonShapesTests
         Assert.Equal("x", st.Id);
         Assert.Equal(7, st.InitPid);
         Assert.Throws<JsonException>(() => JsonShapes.Read<ContainerState>("{\"id\":5}"u8, SkiffShapes.ContainerState));
+        // names match exactly, escaped or not (documents skiff wrote itself)
+        Assert.Equal("y", JsonShapes.Read<ContainerState>("{\"\\u0069d\":\"y\",\"ID\":\"z\"}"u8, SkiffShapes.ContainerState)!.Id);
         Assert.ThrowsAny<JsonException>(() => JsonShapes.Read<ContainerState>("{\"id\":\"x\""u8, SkiffShapes.ContainerState));
     }
 

@@ -213,35 +213,42 @@ public sealed partial class Container
         }
     }
 
-    /// <summary>Opens the fifo for reading (unblocking init's open), reads init's byte, removes the fifo.</summary>
+    /// <summary>
+    /// Opens the fifo for reading (unblocking init's open), reads init's byte, waits for init's exec (EOF: its end is
+    /// close-on-exec) and removes the fifo. The open does not block (O_NONBLOCK on a fifo's read end), so no thread
+    /// waits in it: poll waits for init's byte, and init's liveness is checked every 20 ms meanwhile (Linux reports
+    /// no hang-up on a fifo whose writer has not come yet, so a dead init shows only that way).
+    /// </summary>
     private void ReleaseFifo(string fifoPath)
     {
-        SafeFd? fd = null;
-        Exception? openError = null;
-        using var opened = new ManualResetEventSlim();
-        var t = new Thread(() =>
+        SafeFd fd;
+        try
         {
-            try { fd = Libc.Open(fifoPath, Libc.O_RDONLY); }
-            catch (Exception ex) { openError = ex; }
-            opened.Set();
-        }) { IsBackground = true, Name = "fifo-open" };
-        t.Start();
-        while (!opened.Wait(20))
-        {
-            // init may have opened the fifo, exec'd and exited (e.g. `true`) between two checks: the open wins
-            if (!ProcStat.IsAlive(InitPid, _state.InitStart) && !opened.Wait(500))
-                throw new ContainerException("container process is already dead");
+            fd = Libc.Open(fifoPath, Libc.O_RDONLY | Libc.O_NONBLOCK);
         }
-        if (openError is SyscallException { Errno: Errno.ENOENT })
+        catch (SyscallException ex) when (ex.Errno == Errno.ENOENT)
+        {
             throw new ContainerException("cannot start an already running container");
-        if (openError is not null) throw new ContainerException("open exec fifo", openError);
+        }
+        catch (SyscallException ex)
+        {
+            throw new ContainerException("open exec fifo", ex);
+        }
         using (fd)
         {
+            while (Libc.PollOne(fd.Fd, Libc.POLLIN, 20) == 0)
+            {
+                // init may have written its byte, exec'd and exited (e.g. `true`) since the last poll: the byte wins
+                if (!ProcStat.IsAlive(InitPid, _state.InitStart) && Libc.PollOne(fd.Fd, Libc.POLLIN, 500) == 0)
+                    throw new ContainerException("container process is already dead");
+            }
+            int flags = Check.Rc(Libc.fcntl(fd.Fd, Libc.F_GETFL, 0), "fcntl");
+            Check.Rc(Libc.fcntl(fd.Fd, Libc.F_SETFL, flags & ~Libc.O_NONBLOCK), "fcntl");
             Span<byte> b = stackalloc byte[1];
-            if (Libc.Read(fd!, b, "read exec fifo") == 0)
+            if (Libc.Read(fd, b, "read exec fifo") == 0)
                 throw new ContainerException("container process is already dead");
             // init keeps its end open until execve (close-on-exec): EOF means the process now runs
-            while (Libc.Read(fd!, b, "read exec fifo") > 0) { }
+            while (Libc.Read(fd, b, "read exec fifo") > 0) { }
         }
         Libc.unlink(fifoPath);
     }

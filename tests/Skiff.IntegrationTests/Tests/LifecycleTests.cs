@@ -115,6 +115,43 @@ public sealed class LifecycleTests : ContainerTest
     }
 
     [Fact]
+    public async Task StartFailsCleanlyWhenInitDiesWhileStartWaitsForIt()
+    {
+        // init stopped before it can answer start's opening of the exec fifo: start waits; init then dies
+        var b = NewBundle("true");
+        var id = NewId();
+        Rt.Create(id, b).AssertSuccess();
+        int pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal(0, Native.Kill(pid, 19 /* SIGSTOP */));
+        var start = Task.Run(() => Rt.Start(id));
+        Assert.NotSame(start, await Task.WhenAny(start, Task.Delay(300)));
+        Assert.Equal(0, Native.Kill(pid, 9));
+        Assert.Same(start, await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(10))));
+        (await start).AssertFailure("container process is already dead");
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
+    public async Task StartWaitsForAStoppedInitAndSucceedsOnceItContinues()
+    {
+        // the control of the test above: the same wait, then init goes on and start succeeds
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.Create(id, b).AssertSuccess();
+        int pid = Rt.State(id)["pid"]!.GetValue<int>();
+        Assert.Equal(0, Native.Kill(pid, 19 /* SIGSTOP */));
+        var start = Task.Run(() => Rt.Start(id));
+        Assert.NotSame(start, await Task.WhenAny(start, Task.Delay(300)));
+        Assert.Equal(0, Native.Kill(pid, 18 /* SIGCONT */));
+        Assert.Same(start, await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(10))));
+        (await start).AssertSuccess();
+        Assert.Equal("running", Rt.State(id)["status"]!.GetValue<string>());
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
     public void StartingAStoppedContainerFails()
     {
         var b = NewBundle("true");

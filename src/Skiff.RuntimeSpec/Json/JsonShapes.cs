@@ -74,8 +74,16 @@ public static class JsonShapes
     public static T? Read<T>(ReadOnlySpan<byte> json, ObjectShape shape) where T : class
     {
         var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-        if (!r.Read()) throw new JsonException("empty JSON document");
-        return (T?)ReadValue(ref r, shape);
+        try
+        {
+            if (!r.Read()) throw new JsonException("empty JSON document");
+            return (T?)ReadValue(ref r, shape);
+        }
+        catch (JsonException ex) when (ex.GetType() != typeof(JsonException))
+        {
+            // the reader's own exception: its text is a resource key in this trimmed build
+            throw new JsonException($"invalid JSON at byte {r.BytesConsumed}");
+        }
     }
 
     private static object? ReadValue(ref Utf8JsonReader r, JsonShape shape)
@@ -91,14 +99,14 @@ public static class JsonShapes
                     JsonTokenType.False => false,
                     _ => throw Wrong(ref r, shape),
                 };
-            case ShapeKind.Int16: Number(ref r, shape); return r.GetInt16();
-            case ShapeKind.UInt16: Number(ref r, shape); return r.GetUInt16();
-            case ShapeKind.Int32: Number(ref r, shape); return r.GetInt32();
-            case ShapeKind.UInt32: Number(ref r, shape); return r.GetUInt32();
-            case ShapeKind.Int64: Number(ref r, shape); return r.GetInt64();
-            case ShapeKind.UInt64: Number(ref r, shape); return r.GetUInt64();
+            case ShapeKind.Int16: Number(ref r, shape); return r.TryGetInt16(out short i16) ? i16 : throw Wrong(ref r, shape);
+            case ShapeKind.UInt16: Number(ref r, shape); return r.TryGetUInt16(out ushort u16) ? u16 : throw Wrong(ref r, shape);
+            case ShapeKind.Int32: Number(ref r, shape); return r.TryGetInt32(out int i32) ? i32 : throw Wrong(ref r, shape);
+            case ShapeKind.UInt32: Number(ref r, shape); return r.TryGetUInt32(out uint u32) ? u32 : throw Wrong(ref r, shape);
+            case ShapeKind.Int64: Number(ref r, shape); return r.TryGetInt64(out long i64) ? i64 : throw Wrong(ref r, shape);
+            case ShapeKind.UInt64: Number(ref r, shape); return r.TryGetUInt64(out ulong u64) ? u64 : throw Wrong(ref r, shape);
             case ShapeKind.DateTimeOffset:
-                return r.TokenType == JsonTokenType.String ? r.GetDateTimeOffset() : throw Wrong(ref r, shape);
+                return r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out DateTimeOffset t) ? t : throw Wrong(ref r, shape);
             case ShapeKind.Object:
             {
                 if (r.TokenType != JsonTokenType.StartObject) throw Wrong(ref r, shape);
@@ -147,6 +155,17 @@ public static class JsonShapes
         if (r.TokenType != JsonTokenType.Number) throw Wrong(ref r, shape);
     }
 
-    private static JsonException Wrong(ref Utf8JsonReader r, JsonShape shape) =>
-        new($"cannot read {r.TokenType} as {shape.GoName} at byte {r.TokenStartIndex}");
+    private static JsonException Wrong(ref Utf8JsonReader r, JsonShape shape)
+    {
+        string what = r.TokenType switch
+        {
+            JsonTokenType.Number => "number " + System.Text.Encoding.UTF8.GetString(r.ValueSpan),
+            JsonTokenType.String => "string",
+            JsonTokenType.StartObject => "object",
+            JsonTokenType.StartArray => "array",
+            JsonTokenType.True or JsonTokenType.False => "bool",
+            _ => r.TokenType.ToString(),
+        };
+        return new($"cannot read {what} as {shape.GoName} at byte {r.TokenStartIndex}");
+    }
 }

@@ -151,6 +151,36 @@ public sealed class LifecycleTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    [SkiffFact]
+    public void ADamagedStateFileIsReportedInOneClearLine()
+    {
+        // state.json is written atomically, so only an outside hand damages it; then every verb says what is wrong
+        var b = NewBundle("sleep", "100");
+        var id = NewId();
+        Rt.Create(id, b).AssertSuccess();
+        string file = Path.Combine(Rt.Root, id, "state.json");
+        byte[] good = File.ReadAllBytes(file);
+        try
+        {
+            File.WriteAllText(file, "{\"id\":\"" + id + "\",\"init_process_pid\":99999999999999}");
+            var r = Rt.Exec("state", id).AssertFailure($"reading {file}: cannot read number 99999999999999 as int at byte");
+            Assert.Single(r.ErrorMessages);
+            File.WriteAllText(file, "{\"id\":");
+            r = Rt.Exec("state", id).AssertFailure($"reading {file}: invalid JSON at byte 6");
+            Assert.Single(r.ErrorMessages);
+            // list goes on past it with a warning, as runc
+            var list = Rt.Exec("list").AssertSuccess();
+            Assert.DoesNotContain(id, list.Stdout);
+            Assert.Contains($"loading container {id}: reading {file}: invalid JSON", list.Stderr);
+        }
+        finally
+        {
+            File.WriteAllBytes(file, good);
+        }
+        Rt.Delete(id, force: true).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void StartingAStoppedContainerFails()
     {

@@ -136,6 +136,19 @@ public sealed class JsonShapesTests
         Assert.ThrowsAny<JsonException>(() => JsonShapes.Read<ContainerState>("{\"id\":\"x\""u8, SkiffShapes.ContainerState));
     }
 
+    [Theory]
+    [InlineData("", "invalid JSON at byte 0")]
+    [InlineData("{\"id\":\"x\"", "invalid JSON at byte 9")] // ends inside the object
+    [InlineData("{\"id\":\"x\",}", "invalid JSON at byte 10")] // the '}' after a comma
+    [InlineData("{\"init_process_pid\":99999999999999}", "cannot read number 99999999999999 as int at byte 20")]
+    [InlineData("{\"init_process_pid\":\"7\"}", "cannot read string as int at byte 20")]
+    [InlineData("{\"created\":\"yesterday\"}", "cannot read string as time.Time at byte 11")]
+    public void ADamagedDocumentIsRefusedInWordsNotResourceKeys(string json, string message)
+    {
+        var e = Assert.ThrowsAny<JsonException>(() => JsonShapes.Read<ContainerState>(Encoding.UTF8.GetBytes(json), SkiffShapes.ContainerState));
+        Assert.Equal(message, e.Message);
+    }
+
     [Fact]
     public void GoDecodingMergesARepeatedStructAndLeavesNonPointerFieldsAloneOnNull()
     {

@@ -6,7 +6,14 @@ usage: tools/gen-json-shapes.py OUT.cs NAMESPACE CLASSNAME VISIBILITY SOURCE.cs 
 Each `class` in the SOURCE files becomes one ObjectShape field of the generated static class; classes in --ref files
 are taken from SpecShapes (Skiff.RuntimeSpec). A property's JSON name is its [JsonPropertyName] or its camelCased
 name (System.Text.Json's camelCase rule, which the files were written with before). Run it again after adding a
-property (the unit test JsonShapesTests fails until it is).
+property (the unit test JsonShapesTests fails until it is), from the repository root:
+
+  tools/gen-json-shapes.py src/Skiff.RuntimeSpec/Json/SpecShapes.g.cs Skiff.RuntimeSpec.Json SpecShapes public \
+      src/Skiff.RuntimeSpec/Spec.cs src/Skiff.RuntimeSpec/Features.cs
+  tools/gen-json-shapes.py src/Skiff.LibContainer/Configs/SkiffShapes.g.cs Skiff.LibContainer.Configs SkiffShapes \
+      internal src/Skiff.LibContainer/ContainerState.cs src/Skiff.LibContainer/Wire/InitConfig.cs \
+      src/Skiff.LibContainer/Wire/MountIdMapping.cs src/Skiff.LibContainer/Wire/MountRequest.cs \
+      --ref src/Skiff.RuntimeSpec/Spec.cs
 """
 import re, sys
 
@@ -81,7 +88,6 @@ def main():
     own_names = {c[1]: c[0] for c in classes}
 
     def shape(t, deps):
-        nullable = t.endswith("?")
         t = t.rstrip("?")
         if t in SCALARS:
             return f"JsonShape.{SCALARS[t]}"

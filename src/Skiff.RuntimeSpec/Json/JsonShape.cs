@@ -33,9 +33,6 @@ public class JsonShape
     public static JsonShape Int64 { get; } = new(ShapeKind.Int64, "int64");
     public static JsonShape UInt64 { get; } = new(ShapeKind.UInt64, "uint64");
     public static JsonShape DateTimeOffset { get; } = new(ShapeKind.DateTimeOffset, "time.Time");
-
-    public bool IsNumber => Kind is ShapeKind.Int16 or ShapeKind.UInt16 or ShapeKind.Int32 or ShapeKind.UInt32
-        or ShapeKind.Int64 or ShapeKind.UInt64;
 }
 
 /// <summary>A class: its fields in declaration order (the order they are written in).</summary>

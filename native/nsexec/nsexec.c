@@ -37,8 +37,7 @@ enum sync_msg {
 	SYNC_USERMAP_ACK = 0x41,     /* 0 -> 1: maps written */
 	SYNC_RECVPID_PLS = 0x42,     /* 1 -> 0: stage-2 pid follows (s32) */
 	SYNC_RECVPID_ACK = 0x43,     /* 0 -> 1: pid received */
-	SYNC_GRANDCHILD = 0x44,	     /* 0 -> 2: pids reported, go on */
-	SYNC_CHILD_FINISH = 0x45,    /* 1 -> 0, 2 -> 0: done */
+	SYNC_CHILD_FINISH = 0x45,    /* 1 -> 0: done */
 	SYNC_TIMEOFFSETS_PLS = 0x46, /* 1 -> 0: write my timens_offsets */
 	SYNC_TIMEOFFSETS_ACK = 0x47, /* 0 -> 1: offsets written */
 };
@@ -392,9 +391,9 @@ static void write_proc(const char *tool, pid_t pid, const char *file, const char
 	run_mapping_tool(tool, pid, map);
 }
 
-/* Stage 0: serves stage 1, reports the pids, releases stage 2, exits. */
+/* Stage 0: serves stage 1, reports the pids, exits. */
 __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, pid_t child,
-						 int childfd, int initsync)
+						 int childfd)
 {
 	pid_t init = -1;
 	uint32_t msg = 0;
@@ -440,8 +439,6 @@ __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, p
 	errno = 0;
 	if (init < 0)
 		bail("stage-1 finished without sending the stage-2 pid");
-	send_sync(initsync, SYNC_GRANDCHILD, "stage-2");
-	expect_sync(initsync, SYNC_CHILD_FINISH, "stage-2");
 	_exit(0);
 }
 
@@ -507,8 +504,10 @@ static void join_namespaces(const char *list)
 }
 
 /* Stage 1: joins and creates namespaces, clones stage 2; returns in stage 2 only. */
-static void run_child(struct config *c, int syncfd, int initsync)
+static void run_child(struct config *c, int syncfd)
 {
+	/* A new cgroup namespace is unshared by init itself, once the parent has put it in its
+	 * cgroup. */
 	uint32_t rest = c->cloneflags & ~(uint32_t)(CLONE_NEWUSER | CLONE_NEWCGROUP);
 	pid_t init;
 
@@ -527,7 +526,6 @@ static void run_child(struct config *c, int syncfd, int initsync)
 		if (setresuid(0, 0, 0) < 0)
 			bail("failed to become root in user namespace");
 	}
-	/* The cgroup namespace is unshared in stage 2 (as runc does). */
 	if (rest != 0 && unshare((int)rest) < 0)
 		bail("failed to unshare namespaces 0x%x", rest);
 	/* We are not dumpable after setresuid, so stage 0 writes our offsets. */
@@ -542,7 +540,6 @@ static void run_child(struct config *c, int syncfd, int initsync)
 		close(syncfd);
 		return;
 	}
-	close(initsync);
 	send_sync(syncfd, SYNC_RECVPID_PLS, "stage-0");
 	if (write_all(syncfd, &init, sizeof(init)) < 0)
 		bail("failed to sync with stage-0: write stage-2 pid");
@@ -551,10 +548,13 @@ static void run_child(struct config *c, int syncfd, int initsync)
 	_exit(0);
 }
 
-/* Stage 2: waits for stage 0, becomes root and session leader, returns to .NET. */
-static void run_init(struct config *c, int syncfd)
+/*
+ * Stage 2: becomes root and session leader and returns to .NET at once; nothing here waits for
+ * stage 0 or the parent, so the runtime starts while they finish. Init then waits for its config,
+ * which the parent sends once it has the pids and has put init in the container's cgroup.
+ */
+static void run_init(struct config *c)
 {
-	expect_sync(syncfd, SYNC_GRANDCHILD, "stage-0");
 	if (setsid() < 0)
 		bail("setsid failed");
 	if (setuid(0) < 0)
@@ -563,10 +563,6 @@ static void run_init(struct config *c, int syncfd)
 		bail("setgid failed");
 	if (!c->rootless_euid && c->setgroup && setgroups(0, NULL) < 0)
 		bail("setgroups failed");
-	if ((c->cloneflags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-		bail("failed to unshare cgroup namespace");
-	send_sync(syncfd, SYNC_CHILD_FINISH, "stage-0");
-	close(syncfd);
 }
 
 /*
@@ -630,7 +626,7 @@ __attribute__((constructor)) static void nsexec(void)
 {
 	const char *env = getenv(ENV_INITPIPE);
 	struct config c = {0};
-	int initfd, childsync[2], initsync[2];
+	int initfd, childsync[2];
 	pid_t child;
 
 	start_ns = monotonic_ns();
@@ -670,23 +666,19 @@ __attribute__((constructor)) static void nsexec(void)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, childsync) < 0)
 		bail("failed to create the stage-1 sync socket");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, initsync) < 0)
-		bail("failed to create the stage-2 sync socket");
 
 	child = clone_stage(STAGE_CHILD);
 	switch (stage) {
 	case STAGE_PARENT:
 		close(childsync[1]);
-		close(initsync[1]);
-		run_parent(&c, initfd, child, childsync[0], initsync[0]);
+		run_parent(&c, initfd, child, childsync[0]);
 	case STAGE_CHILD:
 		close(childsync[0]);
-		close(initsync[0]);
-		run_child(&c, childsync[1], initsync[1]);
+		run_child(&c, childsync[1]);
 		break;
 	}
 	/* Only stage 2 gets here; the .NET runtime starts after we return. */
-	run_init(&c, initsync[1]);
+	run_init(&c);
 	free(c.data);
 	debug("<= nsexec container setup");
 	prefault_writable_segment();

@@ -95,7 +95,8 @@ public sealed partial class Container
             foreach (string p in CriuMounts.MaskedFiles(Config, InitPid))
                 opts.ExtMnt.Add(new ext_mount_map { Key = p, Val = "/dev/null" });
             var fds = _state.ExternalDescriptors ?? CriuCommon.StdioOf(InitPid);
-            AtomicFile.Write(Path.Combine(o.ImagesDirectory, CriuCommon.DescriptorsFile), CriuCommon.DescriptorsJson(fds), 0x180 /* 0600 */);
+            AtomicFile.Write(Path.Combine(o.ImagesDirectory, CriuCommon.DescriptorsFile), CriuCommon.DescriptorsJson(fds), 0x180 /* 0600 */,
+                durable: true);
         }
 
         int statusFd = o.StatusFd;

@@ -24,6 +24,20 @@ internal static class StandardInit
         Process proc = cfg.Process;
         bool newMnt = cfg.Namespaces.IsNew("mount");
 
+        // The parent sent the config only after putting us in the container's cgroup, so a new cgroup namespace is
+        // rooted there (runc unshares it in nsexec's last stage, which waits for the parent; ours does not). This
+        // thread is the one that mounts and execs, and unshare changes only the calling thread's namespace.
+        if (cfg.Namespaces.IsNew("cgroup"))
+        {
+            try
+            {
+                Libc.Unshare(Libc.CLONE_NEWCGROUP);
+            }
+            catch (SyscallException ex)
+            {
+                throw new ContainerException("failed to unshare cgroup namespace", ex);
+            }
+        }
         if (cfg.Namespaces.IsNew("network")) Network.LoopbackUp();
         // read what we need from the host before the root switch hides it
         Capabilities.KernelLastCap();

@@ -54,8 +54,8 @@ internal sealed class InitProcess : ParentProcess
     }
 
     /// <summary>Joins the cgroups, then tells init which ones it is really in: rootless, the hierarchies it may
-    /// not create are skipped, and its cgroup mount binds its own cgroup there instead. The bootstrap (so the
-    /// container's processes) then gets every cpu of its cpuset, not skiff's own affinity (runc 1.4).</summary>
+    /// not create are skipped, and its cgroup mount binds its own cgroup there instead. Init (so the container's
+    /// processes) then gets every cpu of its cpuset, not skiff's own affinity (runc 1.4).</summary>
     protected override void ApplyCgroup(int pid)
     {
         base.ApplyCgroup(pid);

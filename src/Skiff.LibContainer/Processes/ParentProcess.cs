@@ -14,8 +14,9 @@ namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// What starting init and starting an exec'd (setns) process share (runc's process_linux.go): spawn
-/// `skiff init`, hand nsexec its bootstrap data, put the process in its cgroup, send the config, then serve the
-/// sync protocol, one handler per message, until the child closes the sync socket just before it execs.
+/// `skiff init`, hand nsexec its bootstrap data, put the process nsexec reports in its cgroup, send the config,
+/// then serve the sync protocol, one handler per message, until the child closes the sync socket just before it
+/// execs.
 /// </summary>
 internal abstract class ParentProcess
 {
@@ -103,24 +104,28 @@ internal abstract class ParentProcess
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
         TestKnob.Crash("spawn");
-        // Children inherit the cgroup: the namespaces and init are made and charged inside it.
         ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
         {
-            ApplyCgroup(stage0);
-            TestKnob.Crash("cgroup");
-            oomBefore = SafeOomCount();
-            PhaseTrace.Mark("cgroup applied");
             Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
             (stage1, Pid) = ReadPids(initSock);
             RecordPid?.Invoke(Pid);
             TestKnob.Crash("pids");
             PhaseTrace.Mark("nsexec reported the pids");
+            rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
+            // The process that will exec joins the cgroup here, while its .NET runtime starts (the cgroup's mkdirs
+            // cost milliseconds, a v1 cpuset one about 5); as runc does for an exec'd process. It does nothing of
+            // the container's before its config arrives, below, and it forks nothing before: everything the
+            // container runs is made inside the cgroup. What the runtime's start allocated stays charged where
+            // skiff runs; a new cgroup namespace is unshared by init once it is in its cgroup (StandardInit).
+            ApplyCgroup(Pid);
+            TestKnob.Crash("cgroup");
+            oomBefore = SafeOomCount();
+            PhaseTrace.Mark("cgroup applied");
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = Libc.WaitExit(stage1);
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
-            rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
             SendConfig(initSock);
             TestKnob.Crash("config");
             PhaseTrace.Mark("config sent");
@@ -136,7 +141,7 @@ internal abstract class ParentProcess
         logs.Wait(TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Puts the bootstrap process (and so everything it forks) into the container's cgroup.</summary>
+    /// <summary>Puts the process that will exec (nsexec's stage 2, before its config) into the container's cgroup.</summary>
     protected virtual void ApplyCgroup(int pid) => _cgroup.Apply(pid);
 
     /// <summary>The namespaces nsexec creates or joins.</summary>

@@ -55,34 +55,7 @@ internal sealed class CgroupFs
     }
 
     /// <summary>The whole file, or null with the errno (ENOENT when it does not exist).</summary>
-    public static string? TryRead(string path, out Errno err)
-    {
-        int fd = Eintr.Retry(() => Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-        if (fd < 0)
-        {
-            err = Check.LastErrno;
-            return null;
-        }
-        using var sfd = new SafeFd(fd);
-        var ms = new MemoryStream();
-        Span<byte> buf = stackalloc byte[4096];
-        try
-        {
-            while (true)
-            {
-                int n = Libc.Read(sfd, buf, "read");
-                if (n == 0) break;
-                ms.Write(buf[..n]);
-            }
-        }
-        catch (SyscallException ex)
-        {
-            err = ex.Errno;
-            return null;
-        }
-        err = Errno.OK;
-        return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
-    }
+    public static string? TryRead(string path, out Errno err) => Libc.TryReadText(path, out err);
 
     public string? TryRead(string dir, string file) => TryRead(Path.Join(dir, file), out _);
 

@@ -21,20 +21,14 @@ internal static class Program
         return rc;
     }
 
-    // os.Args[0] as runc uses it in "runc: \"create\" requires ..." (argv[0] of this process).
+    // os.Args[0] as runc uses it in "runc: \"create\" requires ..." (argv[0] of this process: NativeAOT keeps it as
+    // exec'd, no /proc read needed).
     private static string ProgramName()
     {
-        try
-        {
-            byte[] cmdline = File.ReadAllBytes("/proc/self/cmdline");
-            int end = Array.IndexOf(cmdline, (byte)0);
-            string argv0 = System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
-            // Under `dotnet skiff.dll` argv[0] is the host; use our own name then.
-            return argv0.Length == 0 || Path.GetFileName(argv0) == "dotnet" ? App.Name : argv0;
-        }
-        catch (IOException)
-        {
-            return App.Name;
-        }
+        string[] args = Environment.GetCommandLineArgs();
+        string argv0 = args.Length > 0 ? args[0] : "";
+        // Under `dotnet skiff.dll` argv[0] is the host or the dll; use our own name then.
+        return argv0.Length == 0 || Path.GetFileName(argv0) == "dotnet" || argv0.EndsWith(".dll", StringComparison.Ordinal)
+            ? App.Name : argv0;
     }
 }

@@ -1,3 +1,5 @@
+using Skiff.Linux;
+
 namespace Skiff.LibContainer;
 
 /// <summary>Reads /proc/PID/stat: the state letter and the start time (field 22).</summary>
@@ -7,19 +9,8 @@ internal static class ProcStat
     public static (char State, ulong Start)? Read(int pid)
     {
         if (pid <= 0) return null;
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+        string? text = Libc.TryReadText($"/proc/{pid}/stat");
+        if (text is null) return null;
         // the comm field may hold spaces and parentheses: parse after the last ')'
         int close = text.LastIndexOf(')');
         if (close < 0) return null;
@@ -36,15 +27,8 @@ internal static class ProcStat
     /// the kernel for the rest of its pid namespace shows 'S' with PF_EXITING).</summary>
     public static bool IsExiting(int pid)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return true;
-        }
+        string? text = Libc.TryReadText($"/proc/{pid}/stat");
+        if (text is null) return true;
         int close = text.LastIndexOf(')');
         string[] f = close < 0 ? [] : text[(close + 2)..].Split(' ');
         // f[0] is field 3 (state), f[6] field 9 (flags)

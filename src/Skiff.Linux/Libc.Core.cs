@@ -144,6 +144,58 @@ public static unsafe partial class Libc
         }
     }
 
+    /// <summary>
+    /// The whole file as UTF-8 text, or null with the errno (ENOENT when it does not exist): no exception, so
+    /// asking after a process that may be gone (/proc/PID/...) costs a failed open, not an unwind (about 0.4 ms
+    /// the first time in a NativeAOT process).
+    /// </summary>
+    public static string? TryReadText(string path, out Errno err)
+    {
+        int fd;
+        do fd = open(path, O_RDONLY | O_CLOEXEC, 0);
+        while (fd < 0 && Check.LastErrno == Errno.EINTR);
+        if (fd < 0)
+        {
+            err = Check.LastErrno;
+            return null;
+        }
+        try
+        {
+            // most files asked for this way (/proc/PID/stat, cgroup files) fit the stack buffer: no heap buffer
+            Span<byte> buf = stackalloc byte[2048];
+            byte[]? heap = null;
+            int len = 0;
+            while (true)
+            {
+                if (len == buf.Length)
+                {
+                    heap = new byte[buf.Length * 2];
+                    buf.CopyTo(heap);
+                    buf = heap;
+                }
+                nint n;
+                fixed (byte* p = &buf[len]) n = read(fd, p, buf.Length - len);
+                if (n == 0) break;
+                if (n < 0)
+                {
+                    if (Check.LastErrno == Errno.EINTR) continue;
+                    err = Check.LastErrno;
+                    return null;
+                }
+                len += (int)n;
+            }
+            err = Errno.OK;
+            return System.Text.Encoding.UTF8.GetString(buf[..len]);
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    /// <summary><see cref="TryReadText(string, out Errno)"/> without the errno.</summary>
+    public static string? TryReadText(string path) => TryReadText(path, out _);
+
     public static void SetCloexec(int fd, bool on)
     {
         int flags = Check.Rc(fcntl(fd, F_GETFD, 0), "fcntl");

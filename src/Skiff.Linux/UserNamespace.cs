@@ -7,13 +7,9 @@ public static class UserNamespace
     /// identity map of the whole range).</summary>
     public static bool RunningInUserNs()
     {
-        try
-        {
-            string map = File.ReadAllText("/proc/self/uid_map").Trim();
-            string[] f = map.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return !(f.Length == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295");
-        }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
+        string? map = Libc.TryReadText("/proc/self/uid_map")?.Trim();
+        if (map is null) return false;
+        string[] f = map.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return !(f.Length == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295");
     }
 }

@@ -38,7 +38,7 @@ internal static class CpuAffinity
         if (string.IsNullOrEmpty(isolated))
         {
             // CONFIG_NO_HZ_FULL_ALL kernels have no boot parameter; sysfs lists the cpus.
-            string? text = TryRead(Path.Join(root, "sys/devices/system/cpu/nohz_full"));
+            string? text = Libc.TryReadText(Path.Join(root, "sys/devices/system/cpu/nohz_full"));
             isolated = text?.Trim();
             if (string.IsNullOrEmpty(isolated) || isolated == "(null)") return (-1, false);
         }
@@ -93,7 +93,7 @@ internal static class CpuAffinity
     /// <summary>The value of key=value on the kernel command line (root/proc/cmdline); null when absent or unreadable.</summary>
     public static string? KernelParam(string root, string key)
     {
-        string? cmdline = TryRead(Path.Join(root, "proc/cmdline"));
+        string? cmdline = Libc.TryReadText(Path.Join(root, "proc/cmdline"));
         if (cmdline is null) return null;
         foreach (string p in cmdline.Split((char[])[' ', '\t', '\n', '\r', '\0'], StringSplitOptions.RemoveEmptyEntries))
         {
@@ -115,15 +115,4 @@ internal static class CpuAffinity
         }
     }
 
-    private static string? TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }

@@ -503,8 +503,12 @@ static void join_namespaces(const char *list)
 	free(copy);
 }
 
-/* Stage 1: joins and creates namespaces, clones stage 2; returns in stage 2 only. */
-static void run_child(struct config *c, int syncfd)
+/*
+ * Joins and creates the namespaces and clones stage 2: returns 0 in stage 2 and its pid in the
+ * caller. Stage 1 does this with syncfd its line to stage 0 (maps and time offsets written from
+ * outside); without a user namespace stage 0 does it itself (syncfd -1).
+ */
+static pid_t make_init(struct config *c, int syncfd)
 {
 	/* A new cgroup namespace is unshared by init itself, once the parent has put it in its
 	 * cgroup. */
@@ -528,23 +532,62 @@ static void run_child(struct config *c, int syncfd)
 	}
 	if (rest != 0 && unshare((int)rest) < 0)
 		bail("failed to unshare namespaces 0x%x", rest);
-	/* We are not dumpable after setresuid, so stage 0 writes our offsets. */
 	if ((rest & CLONE_NEWTIME) && STR(c, TIMENSOFFSET_ATTR) != NULL) {
-		send_sync(syncfd, SYNC_TIMEOFFSETS_PLS, "stage-0");
-		expect_sync(syncfd, SYNC_TIMEOFFSETS_ACK, "stage-0");
+		if (syncfd < 0) {
+			write_proc(NULL, getpid(), "timens_offsets", STR(c, TIMENSOFFSET_ATTR));
+		} else {
+			/* Not dumpable after setresuid: stage 0 writes our offsets. */
+			send_sync(syncfd, SYNC_TIMEOFFSETS_PLS, "stage-0");
+			expect_sync(syncfd, SYNC_TIMEOFFSETS_ACK, "stage-0");
+		}
 	}
 
 	init = clone_stage(STAGE_INIT);
-	if (init == 0) {
-		/* Stage 2 must not hold stage 1's end: stage 0 waits for its EOF. */
+	/* Stage 2 must not hold stage 1's end: stage 0 waits for its EOF. */
+	if (init == 0 && syncfd >= 0)
 		close(syncfd);
+	return init;
+}
+
+/* Stage 1: makes stage 2, reports its pid to stage 0 and exits; returns in stage 2 only. */
+static void run_child(struct config *c, int syncfd)
+{
+	pid_t init = make_init(c, syncfd);
+
+	if (init == 0)
 		return;
-	}
 	send_sync(syncfd, SYNC_RECVPID_PLS, "stage-0");
 	if (write_all(syncfd, &init, sizeof(init)) < 0)
 		bail("failed to sync with stage-0: write stage-2 pid");
 	expect_sync(syncfd, SYNC_RECVPID_ACK, "stage-0");
 	send_sync(syncfd, SYNC_CHILD_FINISH, "stage-0");
+	_exit(0);
+}
+
+/* Whether a user namespace is made or joined: only then does stage 1 exist. */
+static bool needs_stage1(const struct config *c)
+{
+	const char *paths = STR(c, NS_PATHS_ATTR);
+
+	return (c->cloneflags & CLONE_NEWUSER) ||
+	       (paths != NULL &&
+		(strncmp(paths, "user:", 5) == 0 || strstr(paths, ",user:") != NULL));
+}
+
+/* Stage 0 without a user namespace: makes stage 2 itself, reports the pids (no stage 1: 0), exits.
+ */
+static void run_parent_alone(struct config *c, int initfd)
+{
+	char pids[64];
+	pid_t init = make_init(c, -1);
+	int n;
+
+	if (init == 0)
+		return;
+	n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":0,\"stage2_pid\":%d}\n", init);
+	debug("no stage-1, stage-2 %d", init);
+	if (write_all(initfd, pids, (size_t)n) < 0)
+		bail("failed to send the child pids to the parent");
 	_exit(0);
 }
 
@@ -664,18 +707,21 @@ __attribute__((constructor)) static void nsexec(void)
 	if (STR(&c, NS_PATHS_ATTR) != NULL && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		bail("failed to set process as non-dumpable");
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, childsync) < 0)
-		bail("failed to create the stage-1 sync socket");
-
-	child = clone_stage(STAGE_CHILD);
-	switch (stage) {
-	case STAGE_PARENT:
-		close(childsync[1]);
-		run_parent(&c, initfd, child, childsync[0]);
-	case STAGE_CHILD:
-		close(childsync[0]);
-		run_child(&c, childsync[1]);
-		break;
+	if (!needs_stage1(&c)) {
+		run_parent_alone(&c, initfd);
+	} else {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, childsync) < 0)
+			bail("failed to create the stage-1 sync socket");
+		child = clone_stage(STAGE_CHILD);
+		switch (stage) {
+		case STAGE_PARENT:
+			close(childsync[1]);
+			run_parent(&c, initfd, child, childsync[0]);
+		case STAGE_CHILD:
+			close(childsync[0]);
+			run_child(&c, childsync[1]);
+			break;
+		}
 	}
 	/* Only stage 2 gets here; the .NET runtime starts after we return. */
 	run_init(&c);

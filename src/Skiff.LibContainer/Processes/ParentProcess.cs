@@ -123,7 +123,7 @@ internal abstract class ParentProcess
             oomBefore = SafeOomCount();
             PhaseTrace.Mark("cgroup applied");
             int rc0 = Libc.WaitExit(stage0);
-            int rc1 = Libc.WaitExit(stage1);
+            int rc1 = stage1 > 0 ? Libc.WaitExit(stage1) : 0; // no stage 1 without a user namespace
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
             SendConfig(initSock);
@@ -258,7 +258,7 @@ internal abstract class ParentProcess
         return ex;
     }
 
-    /// <summary>Reads nsexec's one-line JSON report {"stage1_pid":N,"stage2_pid":M}.</summary>
+    /// <summary>Reads nsexec's one-line JSON report {"stage1_pid":N,"stage2_pid":M} (N is 0 when there is no stage 1).</summary>
     private static (int Stage1, int Stage2) ReadPids(SafeFd sock)
     {
         var line = new List<byte>(64);

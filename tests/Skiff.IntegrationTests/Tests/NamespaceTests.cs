@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Skiff.IntegrationTests.Harness;
 using Xunit;
 
@@ -79,10 +81,43 @@ public sealed class NamespaceTests : ContainerTest
         AssertNothingLeaked(b, second);
     }
 
-    [Fact]
-    public void ACgroupNamespaceHidesTheHostPath()
+    [TheoryUnlessRunc11("runc 1.1 has no time namespace")]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATimeNamespaceCarriesItsOffsets(bool userns)
     {
+        // Without a user namespace nsexec's stage 0 unshares and writes its own timens_offsets; with one, stage 1
+        // unshares and stage 0 writes them from outside. Inside, /proc/uptime is boot time plus the offset.
+        const long bootOffset = 172800;
+        var b = NewBundle().AddNamespace("time");
+        if (userns) UserNamespaceTests.WithUserNs(b);
+        b.Linux["timeOffsets"] = JsonNode.Parse("""{"monotonic":{"secs":86400,"nanosecs":0},"boottime":{"secs":172800,"nanosecs":0}}""");
+        double hostUptime = Uptime(File.ReadAllText("/proc/uptime"));
+        var lines = RunShell(b, "cat /proc/self/timens_offsets; cat /proc/uptime").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(["monotonic", "86400", "0"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["boottime", "172800", "0"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        double inside = Uptime(lines[2]);
+        Assert.InRange(inside, hostUptime + bootOffset, hostUptime + bootOffset + 60);
+
+        // control: the same namespace without offsets shows the host's uptime
+        var plain = NewBundle().AddNamespace("time");
+        if (userns) UserNamespaceTests.WithUserNs(plain);
+        double plainUptime = Uptime(RunShell(plain, "cat /proc/uptime"));
+        Assert.InRange(plainUptime, hostUptime, hostUptime + 60);
+    }
+
+    private static double Uptime(string procUptime) =>
+        double.Parse(procUptime.Split(' ')[0], CultureInfo.InvariantCulture);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ACgroupNamespaceHidesTheHostPath(bool userns)
+    {
+        // init unshares it once the parent has put it in its cgroup: rooted there, every path reads "/"
         var b = NewBundle().AddNamespace("cgroup");
+        if (userns) UserNamespaceTests.WithUserNs(b);
         var output = RunShell(b, "cat /proc/self/cgroup");
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {

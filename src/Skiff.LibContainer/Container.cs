@@ -113,15 +113,9 @@ public sealed partial class Container
     private static ContainerState ReadState(string root, string id, ObjectShape shape)
     {
         string file = Path.Combine(root, id, StateFile);
-        byte[] json;
-        try
-        {
-            json = File.ReadAllBytes(file);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ContainerNotExistException(id);
-        }
+        byte[] json = Libc.TryReadBytes(file, out Errno err, out string syscall)
+            ?? throw (err is Errno.ENOENT or Errno.ENOTDIR ? new ContainerNotExistException(id)
+                : new SyscallException(syscall, err, file));
         ContainerState? st;
         try
         {

@@ -198,6 +198,9 @@ public static unsafe partial class Libc
     public static byte[] ReadFile(string path) =>
         TryReadBytes(path, out Errno err, out string syscall) ?? throw new SyscallException(syscall, err, path);
 
+    /// <summary><see cref="ReadFile"/> as UTF-8 text.</summary>
+    public static string ReadText(string path) => System.Text.Encoding.UTF8.GetString(ReadFile(path));
+
     /// <summary><see cref="TryReadBytes"/> as UTF-8 text.</summary>
     public static string? TryReadText(string path, out Errno err) =>
         TryReadBytes(path, out err, out _) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;

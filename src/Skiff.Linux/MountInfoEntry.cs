@@ -13,7 +13,8 @@ public sealed record MountInfoEntry(
     string Source, string SuperOptions)
 {
     /// <summary>The mounts listed in <paramref name="path"/>.</summary>
-    public static List<MountInfoEntry> Read(string path = "/proc/self/mountinfo") => Parse(File.ReadAllText(path));
+    public static List<MountInfoEntry> Read(string path = "/proc/self/mountinfo") =>
+        Parse(Libc.TryReadText(path, out Errno err) ?? throw new IOException(new SyscallException("open", err, path).Message));
 
     /// <summary>Every well-formed line of <paramref name="text"/>, in order; malformed lines are skipped.</summary>
     public static List<MountInfoEntry> Parse(string text)

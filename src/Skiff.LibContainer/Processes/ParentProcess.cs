@@ -305,10 +305,10 @@ internal abstract class ParentProcess
                 return;
             }
             var msg = m.Value;
-            PhaseTrace.Mark($"recv {msg.Type}");
+            if (PhaseTrace.On) PhaseTrace.Mark($"recv {msg.Type.Name()}");
             if (msg.Type == SyncType.procError) throw new InitException(msg.Message ?? "unknown error");
             seq.Accept(msg.Type);
-            if (TestKnob.Enabled) TestKnob.Crash(msg.Type.ToString());
+            if (TestKnob.Enabled) TestKnob.Crash(msg.Type.Name());
             switch (msg.Type)
             {
                 case SyncType.procHooks:
@@ -328,7 +328,7 @@ internal abstract class ParentProcess
                     OnMountPlease(sync, msg.Message);
                     break;
                 default:
-                    throw new ContainerException($"sync message {msg.Type} is not supported yet");
+                    throw new ContainerException($"sync message {msg.Type.Name()} is not supported yet");
             }
         }
     }

@@ -23,7 +23,7 @@ internal static class MountCgroup
 
     private static void MountV1(MountContext c, MountEntry m)
     {
-        var hierarchies = Hierarchies(c.MountInfo(), File.ReadAllText("/proc/self/cgroup"), c.CgroupPaths);
+        var hierarchies = Hierarchies(c.MountInfo(), Libc.ReadText("/proc/self/cgroup"), c.CgroupPaths);
 
         MountToRootfs.Mount(c, new MountEntry
         {

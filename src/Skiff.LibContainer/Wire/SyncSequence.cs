@@ -23,7 +23,7 @@ public sealed class SyncSequence
             (Stage.WaitHooks, SyncType.procMountPlease) => Current,
             (Stage.WaitReady or Stage.WaitClose, SyncType.procSeccomp) => Current,
             (Stage.WaitReady, SyncType.procReady) => Stage.WaitClose,
-            _ => throw new ContainerException($"unexpected sync message {type} in state {Current}"),
+            _ => throw new ContainerException($"unexpected sync message {type.Name()} in state {Current}"),
         };
         Current = next;
     }

@@ -79,7 +79,7 @@ public sealed class SyncSocket : IDisposable
                 return null;
             }
             var msg = SyncMessage.Decode(buf.AsSpan(0, n));
-            if (Log.IsDebug) Log.Debug($"{_side}: sync recv {msg.Type}{(file is null ? "" : " with fd " + file.Fd)}");
+            if (Log.IsDebug) Log.Debug($"{_side}: sync recv {msg.Type.Name()}{(file is null ? "" : " with fd " + file.Fd)}");
             return msg;
         }
         catch
@@ -101,7 +101,7 @@ public sealed class SyncSocket : IDisposable
         if (m is null) throw new ContainerException($"sync socket closed while waiting for {expected}");
         if (m.Value.Type == SyncType.procError) throw new InitException(m.Value.Message ?? "unknown error");
         if (m.Value.Type != expected)
-            throw new ContainerException($"unexpected sync message {m.Value.Type} while waiting for {expected}");
+            throw new ContainerException($"unexpected sync message {m.Value.Type.Name()} while waiting for {expected.Name()}");
     }
 
     public void Dispose() => Fd.Dispose();

@@ -34,3 +34,36 @@ public enum SyncType
     procSeccomp,
     procSeccompDone,
 }
+
+/// <summary>The wire names of <see cref="SyncType"/>, without Enum's reflection (its first ToString or TryParse in a
+/// NativeAOT process loads the enum's metadata).</summary>
+public static class SyncTypes
+{
+    public static string Name(this SyncType t) => t switch
+    {
+        SyncType.procError => "procError",
+        SyncType.procReady => "procReady",
+        SyncType.procRun => "procRun",
+        SyncType.procHooks => "procHooks",
+        SyncType.procHooksDone => "procHooksDone",
+        SyncType.procMountPlease => "procMountPlease",
+        SyncType.procMountFd => "procMountFd",
+        SyncType.procSeccomp => "procSeccomp",
+        SyncType.procSeccompDone => "procSeccompDone",
+        _ => ((int)t).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static SyncType? Parse(string name) => name switch
+    {
+        "procError" => SyncType.procError,
+        "procReady" => SyncType.procReady,
+        "procRun" => SyncType.procRun,
+        "procHooks" => SyncType.procHooks,
+        "procHooksDone" => SyncType.procHooksDone,
+        "procMountPlease" => SyncType.procMountPlease,
+        "procMountFd" => SyncType.procMountFd,
+        "procSeccomp" => SyncType.procSeccomp,
+        "procSeccompDone" => SyncType.procSeccompDone,
+        _ => null,
+    };
+}

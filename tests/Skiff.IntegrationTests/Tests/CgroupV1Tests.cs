@@ -103,9 +103,12 @@ public sealed class CgroupV1Tests : ContainerTest
     [Fact]
     public void AMemoryLimitBelowTheInitsUsageFailsCleanly()
     {
-        var b = NewBundle("true").Memory(1L << 20);
+        // One page: below what init has charged by procHooks whatever the timing. skiff moves init into its cgroup
+        // while init's .NET runtime starts, so how much of that start is charged there varies (runc's init is
+        // charged in full); the kernel objects of the mounts init makes afterwards are charged there in any case.
+        var b = NewBundle("true").Memory(4096);
         var id = NewId();
-        Rt.Run(id, b).AssertFailure("unable to set memory limit to 1048576");
+        Rt.Run(id, b).AssertFailure("unable to set memory limit to 4096");
         AssertNothingLeaked(id, b);
     }
 }

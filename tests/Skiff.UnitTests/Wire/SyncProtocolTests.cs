@@ -28,6 +28,18 @@ public class SyncProtocolTests
         }
     }
 
+    [Fact]
+    public void WireNamesAreTheEnumNames()
+    {
+        // SyncTypes spells them out (no Enum reflection at run time): the table must not drift from the enum
+        foreach (SyncType t in Enum.GetValues<SyncType>())
+        {
+            Assert.Equal(t.ToString(), t.Name());
+            Assert.Equal(t, SyncTypes.Parse(t.ToString()));
+        }
+        Assert.Null(SyncTypes.Parse("procready"));
+    }
+
     [Theory]
     [InlineData("{\"type\":\"procBogus\"}", "unknown sync message type procBogus")]
     [InlineData("{\"message\":\"x\"}", "sync message without a type")]

@@ -85,7 +85,7 @@ long long nsexec_done_ns(void)
 struct config {
 	char *data;
 	uint32_t cloneflags;
-	const char *str[TIMENSOFFSET_ATTR - CLONE_FLAGS_ATTR + 1];
+	const char *str[PRELOAD_ATTR - CLONE_FLAGS_ATTR + 1];
 	bool setgroup;
 	bool rootless_euid;
 };
@@ -231,7 +231,13 @@ static void nl_parse(int fd, struct config *c)
 	struct nlmsghdr hdr;
 	size_t size, off;
 
-	if (read_all(fd, &hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
+	ssize_t got = read_all(fd, &hdr, sizeof(hdr));
+
+	/* The parent spawns us before it has read the config; refusing that, it closes the pipe
+	 * unused. */
+	if (got == 0)
+		_exit(0);
+	if (got != (ssize_t)sizeof(hdr))
 		bail("failed to read netlink header");
 	errno = 0;
 	if (hdr.nlmsg_type != INIT_MSG)
@@ -270,7 +276,7 @@ static void nl_parse(int fd, struct config *c)
 			c->rootless_euid = len > 0 && p[0] != 0;
 			break;
 		default: /* the others are strings */
-			if (attr.nla_type < NS_PATHS_ATTR || attr.nla_type > TIMENSOFFSET_ATTR)
+			if (attr.nla_type < NS_PATHS_ATTR || attr.nla_type > PRELOAD_ATTR)
 				bail("unknown netlink attribute %d", attr.nla_type);
 			STR(c, attr.nla_type) = attr_string(attr.nla_type, p, len);
 		}
@@ -693,9 +699,9 @@ __attribute__((constructor)) static void nsexec(void)
 
 	debug("=> nsexec container setup"); /* runc's milestones, grepped for */
 	nl_parse(initfd, &c);
-	if (getenv(ENV_PRELOAD) != NULL &&
-	    dlopen(getenv(ENV_PRELOAD), RTLD_NOW | RTLD_GLOBAL) == NULL)
-		debug("cannot preload %s: %s", getenv(ENV_PRELOAD), dlerror());
+	if (STR(&c, PRELOAD_ATTR) != NULL &&
+	    dlopen(STR(&c, PRELOAD_ATTR), RTLD_NOW | RTLD_GLOBAL) == NULL)
+		debug("cannot preload %s: %s", STR(&c, PRELOAD_ATTR), dlerror());
 	debug("clone flags 0x%x, namespaces to join: %s", c.cloneflags,
 	      STR(&c, NS_PATHS_ATTR) ? STR(&c, NS_PATHS_ATTR) : "none");
 

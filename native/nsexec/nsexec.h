@@ -22,6 +22,9 @@
 #define UIDMAPPATH_ATTR	   27288 /* path of newuidmap */
 #define GIDMAPPATH_ATTR	   27289 /* path of newgidmap */
 #define TIMENSOFFSET_ATTR  27290 /* timens_offsets text */
+/* library loaded before any namespace is joined (libseccomp for an exec: the container hides the
+ * host's) */
+#define PRELOAD_ATTR 27291
 
 /* Environment of `skiff init` (see Init/InitEnv.cs). */
 #define ENV_INITPIPE "_SKIFF_INITPIPE"
@@ -29,9 +32,6 @@
 #define ENV_LOGLEVEL "_SKIFF_LOGLEVEL"
 /* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
 #define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
-/* A library to load before any namespace is joined (libseccomp for an exec: the container hides the
- * host's). */
-#define ENV_PRELOAD "_SKIFF_PRELOAD"
 
 /* Which stage this process is: -1 when the constructor did nothing. */
 #define STAGE_NONE   -1

@@ -107,6 +107,7 @@ public sealed partial class Container
             return state;
         })
         {
+            Child = o.Init,
             IntelRdt = rdt,
             // init's pid is on record as soon as nsexec reports it: a crash from here on leaves it to delete
             RecordPid = pid =>
@@ -169,6 +170,9 @@ public sealed partial class Container
         Errno e = Check.Try(Libc.mkdir(dir, mode));
         if (e is not (Errno.OK or Errno.EEXIST)) throw new SyscallException("mkdir", e, dir);
     }
+
+    /// <summary>Spawns `skiff init` for a create or run before its config is read (<see cref="CreateOptions.Init"/>).</summary>
+    public static InitChild SpawnInit(int preserveFds) => InitChild.Spawn(preserveFds + ListenFds(), setns: false);
 
     /// <summary>systemd socket activation: LISTEN_FDS fds at 3.. are passed on as runc does.</summary>
     private static int ListenFds()

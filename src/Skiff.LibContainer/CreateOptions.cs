@@ -7,6 +7,9 @@ public sealed class CreateOptions
     /// <summary>State root (--root), e.g. /run/skiff.</summary>
     public string Root { get; set; } = "/run/skiff";
     public string Id { get; set; } = "";
+    /// <summary>`skiff init` spawned already (<see cref="Container.SpawnInit"/>); null: spawned when needed. The
+    /// caller disposes it: a no-op once create has taken it over, the end of it when create failed before.</summary>
+    public Processes.InitChild? Init { get; set; }
     /// <summary>Bundle directory (absolute).</summary>
     public string Bundle { get; set; } = "";
     public string? PidFile { get; set; }

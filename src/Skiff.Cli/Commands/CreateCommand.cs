@@ -31,7 +31,8 @@ internal sealed class CreateCommand : Command
         inv.CheckArgs(1, ArgCheck.Exact);
         try
         {
-            Container.Create(Launcher.Prepare(inv, run: false));
+            var o = Launcher.Prepare(inv, run: false);
+            using (o.Init) Container.Create(o);
             return 0;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

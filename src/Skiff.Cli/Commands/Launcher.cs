@@ -1,5 +1,6 @@
 using Skiff.LibContainer;
 using Skiff.LibContainer.Configs;
+using Skiff.LibContainer.Processes;
 using Skiff.Linux;
 using Skiff.Cli.CommandLine;
 using Skiff.RuntimeSpec;
@@ -25,7 +26,9 @@ internal static class Launcher
         Flag.Int("preserve-fds", "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"),
     ];
 
-    public static CreateOptions Prepare(Invocation inv, bool run)
+    /// <param name="spawnInit">Spawn `skiff init` before the config is read (create and run: <see cref="CreateOptions.Init"/>,
+    /// which the caller disposes); restore starts criu instead.</param>
+    public static CreateOptions Prepare(Invocation inv, bool run, bool spawnInit = true)
     {
         string? pidFile = inv.Args.String("pid-file");
         if (!string.IsNullOrEmpty(pidFile)) pidFile = Path.GetFullPath(pidFile);
@@ -33,6 +36,23 @@ internal static class Launcher
         if (bundle.Length > 0) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
         bundle = Directory.GetCurrentDirectory();
 
+        // in the bundle directory (init inherits it): spawned now, its exec overlaps what follows (see InitChild)
+        int preserveFds = inv.Args.Int("preserve-fds");
+        InitChild? init = spawnInit ? Container.SpawnInit(preserveFds) : null;
+        try
+        {
+            return Options(inv, run, pidFile, bundle, preserveFds, init);
+        }
+        catch
+        {
+            init?.Dispose();
+            throw;
+        }
+    }
+
+    private static CreateOptions Options(Invocation inv, bool run, string? pidFile, string bundle, int preserveFds,
+        InitChild? init)
+    {
         Spec spec = SpecLoader.Load(bundle);
         string id = ContainerId.Require(inv.Args.Arg(0));
         var config = ContainerConfig.Validated(spec, inv.Global.SystemdCgroup);
@@ -53,13 +73,14 @@ internal static class Launcher
             PidfdSocket = inv.Args.String("pidfd-socket") is { Length: > 0 } pidfdSocket ? Path.GetFullPath(pidfdSocket) : null,
             NoPivot = inv.Args.Bool("no-pivot"),
             NoNewKeyring = inv.Args.Bool("no-new-keyring"),
-            PreserveFds = inv.Args.Int("preserve-fds"),
+            PreserveFds = preserveFds,
             SystemdCgroup = inv.Global.SystemdCgroup,
             RootlessCgroups = Rootless.UseRootlessCgroupManager(inv.Global),
             Detach = run && inv.Args.Bool("detach"),
             Keep = run && inv.Args.Bool("keep"),
             NoSubreaper = run && inv.Args.Bool("no-subreaper"),
             Config = config,
+            Init = init,
         };
     }
 }

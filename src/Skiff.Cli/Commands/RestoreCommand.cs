@@ -44,7 +44,7 @@ internal sealed class RestoreCommand : Command
         CriuArgs.WarnIfRootless();
         // the image path is taken relative to where skiff was started, before Prepare enters the bundle
         var criu = CriuArgs.Parse(inv, createImageDir: false);
-        var options = Launcher.Prepare(inv, run: true);
+        var options = Launcher.Prepare(inv, run: true, spawnInit: false);
         return Container.Restore(options, criu);
     }
 }

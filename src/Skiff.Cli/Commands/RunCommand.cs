@@ -39,7 +39,8 @@ internal sealed class RunCommand : Command
         inv.CheckArgs(1, ArgCheck.Exact);
         try
         {
-            return Container.Run(Launcher.Prepare(inv, run: true));
+            var o = Launcher.Prepare(inv, run: true);
+            using (o.Init) return Container.Run(o);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -47,7 +47,8 @@ internal sealed class ShimCommand : Command
         Container c;
         try
         {
-            c = Container.Create(Launcher.Prepare(inv, run: false));
+            var o = Launcher.Prepare(inv, run: false);
+            using (o.Init) c = Container.Create(o);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -34,7 +34,7 @@ public static class InitEntry
             PhaseTrace.Mark("runtime started");
         }
         int initFd = EnvFd(InitEnv.InitPipe), syncFd = EnvFd(InitEnv.SyncPipe);
-        int fifoFd = EnvFd(InitEnv.FifoFd), consoleFd = EnvFd(InitEnv.ConsoleFd);
+        int fifoFd = -1, consoleFd = -1;
         if (initFd < 0 || syncFd < 0)
         {
             Log.Fatal("skiff init is only run by skiff itself (missing " + InitEnv.InitPipe + ")");
@@ -44,7 +44,11 @@ public static class InitEntry
         try
         {
             InitConfig cfg;
-            using (var initSock = new SafeFd(initFd)) cfg = ReadConfig(initSock);
+            using (var initSock = new SafeFd(initFd))
+            {
+                cfg = ReadConfig(initSock);
+                (fifoFd, consoleFd) = ReadFds(initSock);
+            }
             PhaseTrace.Mark("config received");
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
@@ -89,7 +93,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.FifoFd, InitEnv.ConsoleFd, InitEnv.InitType, PhaseTrace.InitEnvName })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
     }
 
@@ -103,6 +107,25 @@ public static class InitEntry
         ReadExactly(sock, json);
         return JsonShapes.Read<InitConfig>(json, SkiffShapes.InitConfig)
             ?? throw new ContainerException("empty init config");
+    }
+
+    /// <summary>The exec fifo and the console socket, when the parent has them: after the config (<see cref="InitFds"/>).</summary>
+    private static (int Fifo, int Console) ReadFds(SafeFd sock)
+    {
+        Span<byte> which = stackalloc byte[1];
+        Span<int> fds = stackalloc int[2];
+        int n = Libc.RecvWithFds(sock, which, fds, out int count, out int flags);
+        if (n != 1) throw new ContainerException("init pipe closed before the fds arrived");
+        int expected = ((which[0] & InitFds.Fifo) != 0 ? 1 : 0) + ((which[0] & InitFds.Console) != 0 ? 1 : 0);
+        if (count != expected || (flags & Libc.MSG_CTRUNC) != 0)
+        {
+            for (int i = 0; i < count; i++) Libc.close(fds[i]);
+            throw new ContainerException($"init got {count} fds after its config, expected {expected}");
+        }
+        int next = 0, fifo = -1, console = -1;
+        if ((which[0] & InitFds.Fifo) != 0) fifo = fds[next++];
+        if ((which[0] & InitFds.Console) != 0) console = fds[next++];
+        return (fifo, console);
     }
 
     private static void ReadExactly(SafeFd fd, Span<byte> buf)

@@ -12,7 +12,7 @@ namespace Skiff.LibContainer.Processes;
 /// are one byte, clone flags a native-endian u32 (runc's libcontainer/message_linux.go). Only set attributes are
 /// sent; the clone flags always are. The numbers must equal nsexec.h (a unit test compares them).
 /// </summary>
-internal sealed class BootstrapData
+internal sealed record BootstrapData
 {
     internal const ushort InitMsg = 62000;
     internal const ushort CloneFlagsAttr = 27281;
@@ -25,6 +25,7 @@ internal sealed class BootstrapData
     internal const ushort UidmapPathAttr = 27288;
     internal const ushort GidmapPathAttr = 27289;
     internal const ushort TimensOffsetAttr = 27290;
+    internal const ushort PreloadAttr = 27291;
 
     internal const int NlmsgHdrLen = 16, NlaHdrLen = 4;
     internal const ushort NlmFRequest = 1;
@@ -56,6 +57,10 @@ internal sealed class BootstrapData
 
     /// <summary>timens_offsets text ("monotonic 1 0\nboottime 2 0\n"); see <see cref="FormatTimeOffsets"/>.</summary>
     public string? TimeOffsets { get; init; }
+
+    /// <summary>A library nsexec loads before it joins any namespace (libseccomp for an exec'd process, whose
+    /// container hides the host's libraries); the .NET runtime finds it loaded.</summary>
+    public string? Preload { get; init; }
 
     /// <summary>One "containerID hostID size" line per mapping, as /proc/&lt;pid&gt;/uid_map wants.</summary>
     public static string FormatIdMap(IEnumerable<LinuxIdMapping> mappings)
@@ -105,6 +110,7 @@ internal sealed class BootstrapData
         AddString(attrs, UidmapPathAttr, UidMapPath);
         AddString(attrs, GidmapPathAttr, GidMapPath);
         AddString(attrs, TimensOffsetAttr, TimeOffsets);
+        AddString(attrs, PreloadAttr, Preload);
 
         int size = NlmsgHdrLen + attrs.Sum(a => Align4(NlaHdrLen + a.Payload.Length));
         var msg = new byte[size];

@@ -39,75 +39,34 @@ internal abstract class ParentProcess
     /// <summary>Called with <see cref="Pid"/> as soon as nsexec reports it (create records it in state.json).</summary>
     public Action<int>? RecordPid { get; init; }
 
+    /// <summary>`skiff init` spawned already (create and run spawn it before they read the config); null: spawned
+    /// in <see cref="Start"/>.</summary>
+    public InitChild? Child { get; init; }
+
     /// <summary>Starts the process; on any failure kills it and rethrows (the caller's rollback removes the rest).</summary>
     public void Start(Rollback rb)
     {
-        // the binary the child runs: a clone the container cannot write (CVE-2019-5736), made before any fd we
-        // would leak if it failed
-        SafeFd exe = ExeClone.Open();
-        PhaseTrace.Mark("binary clone");
-        var (initParent, initChild) = Libc.SocketPair(Libc.SOCK_STREAM);
-        var (syncParent, syncChild) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
-        var (logRead, logWrite) = Libc.Pipe();
-        using var initSock = initParent;
-        using var sync = new SyncSocket(syncParent, "parent");
-        var logs = new LogForwarder(logRead);
-
-        int n = _config.PreserveFds;
-        var fdMap = new List<int> { 0, 1, 2 };
-        for (int i = 0; i < n; i++) fdMap.Add(3 + i);
-        fdMap.Add(initChild.Fd);
-        fdMap.Add(syncChild.Fd);
-        fdMap.Add(logWrite.Fd);
-        var env = new List<string>
+        InitChild child = Child ?? InitChild.Spawn(_config.PreserveFds, _config.IsSetns);
+        child.Adopt();
+        int stage0 = child.Stage0;
+        using var initSock = child.InitSock;
+        using var sync = child.Sync;
+        var logs = child.Logs;
+        if (child.PreserveFds != _config.PreserveFds || child.IsSetns != _config.IsSetns)
         {
-            $"{InitEnv.InitPipe}={3 + n}",
-            $"{InitEnv.SyncPipe}={4 + n}",
-            $"{InitEnv.LogPipe}={5 + n}",
-            $"{InitEnv.LogLevel}={(int)Log.Level}",
-            $"{InitEnv.InitType}={(_config.IsSetns ? "setns" : "standard")}",
-        };
-        if (PhaseTrace.On) env.Add($"{PhaseTrace.InitEnvName}={PhaseTrace.Zero}");
-        // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
-        if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) env.Add($"{InitEnv.Preload}=libseccomp.so.2");
-        if (_fifo is not null)
-        {
-            env.Add($"{InitEnv.FifoFd}={fdMap.Count}");
-            fdMap.Add(_fifo.Fd);
+            KillAndReap(stage0, 0);
+            throw new InvalidOperationException($"init was spawned for {child.PreserveFds} preserved fds (setns {child.IsSetns}), the config has {_config.PreserveFds} (setns {_config.IsSetns})");
         }
-        if (_console is not null)
-        {
-            env.Add($"{InitEnv.ConsoleFd}={fdMap.Count}");
-            fdMap.Add(_console.Fd);
-        }
-
-        int stage0;
-        try
-        {
-            stage0 = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap, exe);
-        }
-        catch
-        {
-            exe.Dispose();
-            throw;
-        }
-        finally
-        {
-            initChild.Dispose();
-            syncChild.Dispose();
-            logWrite.Dispose();
-        }
-        // the child runs the clone through its own reference now; dropping ours waits out an RCU grace period
-        // (dissolving the detached mount), so the forwarder's thread does it while the child boots
-        logs.Start(release: exe);
-        PhaseTrace.Mark("spawned init");
         int stage1 = 0;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
         TestKnob.Crash("spawn");
         ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
         {
-            Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
+            // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
+            BootstrapData boot = Bootstrap();
+            if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) boot = boot with { Preload = "libseccomp.so.2" };
+            Libc.WriteAll(initSock, boot.Encode(), "write bootstrap data");
             (stage1, Pid) = ReadPids(initSock);
             RecordPid?.Invoke(Pid);
             TestKnob.Crash("pids");
@@ -127,6 +86,7 @@ internal abstract class ParentProcess
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
             SendConfig(initSock);
+            SendFds(initSock);
             TestKnob.Crash("config");
             PhaseTrace.Mark("config sent");
             Serve(sync);
@@ -291,6 +251,27 @@ internal abstract class ParentProcess
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(len, json.Length);
         Libc.WriteAll(sock, len, "write init config");
         Libc.WriteAll(sock, json, "write init config");
+    }
+
+    /// <summary>
+    /// The fds init did not get at spawn, after the config: one byte saying which (1 exec fifo, 2 console socket)
+    /// with those fds, in that order, as SCM_RIGHTS.
+    /// </summary>
+    private void SendFds(SafeFd sock)
+    {
+        var fds = new List<int>(2);
+        byte which = 0;
+        if (_fifo is not null)
+        {
+            which |= InitFds.Fifo;
+            fds.Add(_fifo.Fd);
+        }
+        if (_console is not null)
+        {
+            which |= InitFds.Console;
+            fds.Add(_console.Fd);
+        }
+        if (Libc.SendWithFds(sock, [which], fds.ToArray()) != 1) throw new ContainerException("short write of init's fds");
     }
 
     private void Serve(SyncSocket sync)

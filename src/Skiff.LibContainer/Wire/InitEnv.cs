@@ -2,7 +2,8 @@ namespace Skiff.LibContainer.Wire;
 
 /// <summary>
 /// Environment variables the parent gives `skiff init` (runc's _LIBCONTAINER_*). The fds are placed by the
-/// spawner after stdio and the preserved fds: 3+N init socket, then sync socket, log pipe, exec fifo, console.
+/// spawner after stdio and the preserved fds: 3+N init socket, then sync socket, log pipe. The exec fifo and the
+/// console socket follow the config on the init socket (init is spawned before the config is read).
 /// </summary>
 public static class InitEnv
 {
@@ -14,12 +15,13 @@ public static class InitEnv
     public const string LogPipe = "_SKIFF_LOGPIPE";
     /// <summary>logrus level number (0 panic … 6 trace).</summary>
     public const string LogLevel = "_SKIFF_LOGLEVEL";
-    /// <summary>fd of the exec fifo opened O_PATH (init only; not for setns).</summary>
-    public const string FifoFd = "_SKIFF_FIFOFD";
-    /// <summary>fd of the console socket (only when process.terminal).</summary>
-    public const string ConsoleFd = "_SKIFF_CONSOLE";
-    /// <summary>A shared library nsexec loads before joining any namespace (libseccomp for exec).</summary>
-    public const string Preload = "_SKIFF_PRELOAD";
     /// <summary>"init" or "setns".</summary>
     public const string InitType = "_SKIFF_INITTYPE";
+}
+
+/// <summary>The byte that follows the config on the init socket: which fds come with it (SCM_RIGHTS, in this
+/// order).</summary>
+public static class InitFds
+{
+    public const byte Fifo = 1, Console = 2;
 }

@@ -14,11 +14,13 @@ namespace Skiff.LibContainer.Processes;
 /// </summary>
 public sealed class InitChild : IDisposable
 {
+    private readonly ManualResetEventSlim _spawned = new();
+    private int _pid;
+    private Exception? _error;
     private bool _adopted;
 
-    private InitChild(int pid, SafeFd initSock, SyncSocket sync, LogForwarder logs, int preserveFds, bool setns)
+    private InitChild(SafeFd initSock, SyncSocket sync, LogForwarder logs, int preserveFds, bool setns)
     {
-        Stage0 = pid;
         InitSock = initSock;
         Sync = sync;
         Logs = logs;
@@ -26,8 +28,17 @@ public sealed class InitChild : IDisposable
         IsSetns = setns;
     }
 
-    /// <summary>nsexec's stage 0, the spawned process.</summary>
-    internal int Stage0 { get; }
+    /// <summary>nsexec's stage 0, the spawned process (waits for the spawn; rethrows its error).</summary>
+    internal int Stage0
+    {
+        get
+        {
+            _spawned.Wait();
+            if (_error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_error);
+            return _pid;
+        }
+    }
+
     internal SafeFd InitSock { get; }
     internal SyncSocket Sync { get; }
     internal LogForwarder Logs { get; }
@@ -37,22 +48,23 @@ public sealed class InitChild : IDisposable
 
     /// <summary>
     /// Spawns `skiff init` from a clone of this binary the container cannot write (CVE-2019-5736): stdio, the
-    /// <paramref name="preserveFds"/> fds after it, then the init socket, the sync socket and the log pipe.
+    /// <paramref name="preserveFds"/> fds after it, then the init socket, the sync socket and the log pipe. The
+    /// spawn itself (posix_spawn returns once the child has exec'd, about 1 ms) runs on the log forwarder's thread,
+    /// which inherits the caller's CPU affinity; <see cref="Stage0"/> waits for it.
     /// </summary>
     public static InitChild Spawn(int preserveFds, bool setns)
     {
         // the binary the child runs: a clone the container cannot write, made before any fd we would leak if it failed
         SafeFd exe = ExeClone.Open();
         PhaseTrace.Mark("binary clone");
-        var (initParent, initChild) = Libc.SocketPair(Libc.SOCK_STREAM);
-        var (syncParent, syncChild) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
+        var (initParent, initChildEnd) = Libc.SocketPair(Libc.SOCK_STREAM);
+        var (syncParent, syncChildEnd) = Libc.SocketPair(Libc.SOCK_SEQPACKET);
         var (logRead, logWrite) = Libc.Pipe();
-        var logs = new LogForwarder(logRead);
 
         var fdMap = new List<int> { 0, 1, 2 };
         for (int i = 0; i < preserveFds; i++) fdMap.Add(3 + i);
-        fdMap.Add(initChild.Fd);
-        fdMap.Add(syncChild.Fd);
+        fdMap.Add(initChildEnd.Fd);
+        fdMap.Add(syncChildEnd.Fd);
         fdMap.Add(logWrite.Fd);
         var env = new List<string>
         {
@@ -64,30 +76,32 @@ public sealed class InitChild : IDisposable
         };
         if (PhaseTrace.On) env.Add($"{PhaseTrace.InitEnvName}={PhaseTrace.Zero}");
 
-        int pid;
-        try
+        var logs = new LogForwarder(logRead);
+        var child = new InitChild(initParent, new SyncSocket(syncParent, "parent"), logs, preserveFds, setns);
+        logs.Start(() =>
         {
-            pid = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap, exe);
-        }
-        catch
-        {
+            try
+            {
+                child._pid = Spawner.Spawn("/proc/self/exe", ["skiff", "init"], env, fdMap, exe);
+                PhaseTrace.Mark("spawned init");
+            }
+            catch (Exception ex)
+            {
+                child._error = ex;
+            }
+            finally
+            {
+                // our ends of the child's fds; the log pipe's write end last but not least: its EOF ends the forwarding
+                initChildEnd.Dispose();
+                syncChildEnd.Dispose();
+                logWrite.Dispose();
+                child._spawned.Set();
+            }
+            // the child runs the clone through its own reference now; dropping ours waits out an RCU grace period
+            // (dissolving the detached mount), here, off the caller's path
             exe.Dispose();
-            initParent.Dispose();
-            syncParent.Dispose();
-            logRead.Dispose();
-            throw;
-        }
-        finally
-        {
-            initChild.Dispose();
-            syncChild.Dispose();
-            logWrite.Dispose();
-        }
-        // the child runs the clone through its own reference now; dropping ours waits out an RCU grace period
-        // (dissolving the detached mount), so the forwarder's thread does it while the child boots
-        logs.Start(release: exe);
-        PhaseTrace.Mark("spawned init");
-        return new InitChild(pid, initParent, new SyncSocket(syncParent, "parent"), logs, preserveFds, setns);
+        });
+        return child;
     }
 
     /// <summary>The caller (<see cref="ParentProcess.Start"/>) owns the process and the sockets from now on.</summary>
@@ -100,7 +114,9 @@ public sealed class InitChild : IDisposable
         _adopted = true;
         InitSock.Dispose();
         Sync.Dispose();
-        Libc.kill(Stage0, 9);
-        Libc.WaitExit(Stage0);
+        _spawned.Wait();
+        if (_error is not null) return;
+        Libc.kill(_pid, 9);
+        Libc.WaitExit(_pid);
     }
 }

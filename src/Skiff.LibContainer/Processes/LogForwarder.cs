@@ -15,7 +15,7 @@ public sealed class LogForwarder
     private readonly Thread _thread;
     private readonly List<string> _fatal = [];
     private readonly ManualResetEventSlim _done = new();
-    private IDisposable? _release;
+    private Action? _first;
 
     public LogForwarder(SafeFd readEnd)
     {
@@ -23,11 +23,11 @@ public sealed class LogForwarder
         _thread = new Thread(Loop) { IsBackground = true, Name = "log-forwarder" };
     }
 
-    /// <summary>Starts forwarding on the thread, which first disposes <paramref name="release"/> (when set): a
-    /// close that may block for a while (the binary clone's mount) is taken off the caller's path.</summary>
-    public void Start(IDisposable? release = null)
+    /// <summary>Starts forwarding on the thread, which first runs <paramref name="first"/> (when set): work that
+    /// blocks for a while (spawning the child, dropping the binary clone's mount) is taken off the caller's path.</summary>
+    public void Start(Action? first = null)
     {
-        _release = release;
+        _first = first;
         _thread.Start();
     }
 
@@ -46,7 +46,7 @@ public sealed class LogForwarder
         Span<byte> buf = stackalloc byte[4096];
         try
         {
-            _release?.Dispose();
+            _first?.Invoke();
             while (true)
             {
                 int n;

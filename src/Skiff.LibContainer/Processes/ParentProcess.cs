@@ -48,10 +48,10 @@ internal abstract class ParentProcess
     {
         InitChild child = Child ?? InitChild.Spawn(_config.PreserveFds, _config.IsSetns);
         child.Adopt();
-        int stage0 = child.Stage0;
         using var initSock = child.InitSock;
         using var sync = child.Sync;
         var logs = child.Logs;
+        int stage0 = child.Stage0;
         if (child.PreserveFds != _config.PreserveFds || child.IsSetns != _config.IsSetns)
         {
             KillAndReap(stage0, 0);

@@ -171,8 +171,10 @@ public sealed partial class Container
         if (e is not (Errno.OK or Errno.EEXIST)) throw new SyscallException("mkdir", e, dir);
     }
 
-    /// <summary>Spawns `skiff init` for a create or run before its config is read (<see cref="CreateOptions.Init"/>).</summary>
-    public static InitChild SpawnInit(int preserveFds) => InitChild.Spawn(preserveFds + ListenFds(), setns: false);
+    /// <summary>Spawns `skiff init` before the config is read: for a create or run (<see cref="CreateOptions.Init"/>;
+    /// LISTEN_FDS are passed on too), or for an exec (<paramref name="setns"/>, <see cref="ExecOptions.Init"/>).</summary>
+    public static InitChild SpawnInit(int preserveFds, bool setns = false) =>
+        InitChild.Spawn(setns ? preserveFds : preserveFds + ListenFds(), setns);
 
     /// <summary>systemd socket activation: LISTEN_FDS fds at 3.. are passed on as runc does.</summary>
     private static int ListenFds()

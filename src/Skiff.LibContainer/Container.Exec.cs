@@ -62,6 +62,7 @@ public sealed partial class Container
         {
             // the seccomp agent is told the container's state, whose pid is init's (as runc)
             StatePid = InitPid,
+            Child = o.Init,
         };
         using (var rb = new Rollback())
         {
@@ -94,6 +95,21 @@ public sealed partial class Container
     /// </summary>
     private static void StartOnCpus(SetnsProcess p, Rollback rb, IReadOnlyCollection<int> cpus, bool initialAffinity)
     {
+        if (p.Child is { } child)
+        {
+            // spawned already: its stage 0 gets the cpus before its bootstrap, so the process nsexec forks, which
+            // joins the cgroup, inherits them
+            try
+            {
+                Libc.SetAffinity(child.Stage0, cpus);
+            }
+            catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
+            {
+                throw new ContainerException(initialAffinity ? "error setting initial CPU affinity" : "setting os thread CPU affinity", ex);
+            }
+            p.Start(rb);
+            return;
+        }
         Exception? error = null;
         var t = new Thread(() =>
         {

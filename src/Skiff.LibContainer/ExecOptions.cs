@@ -6,6 +6,9 @@ namespace Skiff.LibContainer;
 /// <summary>The command-line choices of `exec` (runc's exec.go flags).</summary>
 public sealed class ExecOptions
 {
+    /// <summary>`skiff init` spawned already (<see cref="Container.SpawnInit"/> with setns); null: spawned when
+    /// needed. The caller disposes it: a no-op once exec has taken it over.</summary>
+    public Processes.InitChild? Init { get; set; }
     /// <summary>--process FILE: a process.json used as is (the other process flags are ignored, as in runc).</summary>
     public string? ProcessFile { get; set; }
     /// <summary>The command and its arguments (everything after the container id).</summary>

@@ -64,6 +64,8 @@ internal sealed class ExecCommand : Command
     private static int Exec(Invocation inv)
     {
         var a = inv.Args;
+        // spawned now, its exec overlapping the loading of the container and the process (see InitChild)
+        using var init = Container.SpawnInit(a.Int("preserve-fds"), setns: true);
         string? pidFile = a.String("pid-file");
         pidFile = string.IsNullOrEmpty(pidFile) ? null : Path.GetFullPath(pidFile);
         Container c = inv.GetContainer();
@@ -96,6 +98,7 @@ internal sealed class ExecCommand : Command
             PreserveFds = a.Int("preserve-fds"),
             IgnorePaused = a.Bool("ignore-paused"),
             SubCgroups = a.List("cgroup").ToList(),
+            Init = init,
         };
         return c.Exec(o, string.IsNullOrEmpty(o.ProcessFile) ? BundleSpec(c) : null);
     }

@@ -63,6 +63,9 @@ internal abstract class ParentProcess
         ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
         {
+            // An exec'd process joins cgroups that exist: a few writes, done before the bootstrap, so everything
+            // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must).
+            if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
             // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
             BootstrapData boot = Bootstrap();
             if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) boot = boot with { Preload = "libseccomp.so.2" };
@@ -72,15 +75,12 @@ internal abstract class ParentProcess
             TestKnob.Crash("pids");
             PhaseTrace.Mark("nsexec reported the pids");
             rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
-            // The process that will exec joins the cgroup here, while its .NET runtime starts (the cgroup's mkdirs
-            // cost milliseconds, a v1 cpuset one about 5); as runc does for an exec'd process. It does nothing of
-            // the container's before its config arrives, below, and it forks nothing before: everything the
-            // container runs is made inside the cgroup. What the runtime's start allocated stays charged where
-            // skiff runs; a new cgroup namespace is unshared by init once it is in its cgroup (StandardInit).
-            ApplyCgroup(Pid);
-            TestKnob.Crash("cgroup");
-            oomBefore = SafeOomCount();
-            PhaseTrace.Mark("cgroup applied");
+            // A container's init joins its new cgroup here, while init's .NET runtime starts: making the cgroup costs
+            // milliseconds (a v1 cpuset one about 5). Init does nothing of the container's before its config
+            // arrives, below, and forks nothing before: everything the container runs is made inside the cgroup.
+            // What the runtime's start allocated stays charged where skiff runs; a new cgroup namespace is unshared
+            // by init once it is in its cgroup (StandardInit).
+            if (!_config.IsSetns) JoinCgroup(Pid, ref oomBefore);
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = stage1 > 0 ? Libc.WaitExit(stage1) : 0; // no stage 1 without a user namespace
             stage0 = stage1 = 0;
@@ -101,7 +101,16 @@ internal abstract class ParentProcess
         logs.Wait(TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Puts the process that will exec (nsexec's stage 2, before its config) into the container's cgroup.</summary>
+    private void JoinCgroup(int pid, ref ulong oomBefore)
+    {
+        ApplyCgroup(pid);
+        TestKnob.Crash("cgroup");
+        oomBefore = SafeOomCount();
+        PhaseTrace.Mark("cgroup applied");
+    }
+
+    /// <summary>Puts <paramref name="pid"/> into the container's cgroup: init (nsexec's stage 2, before its config),
+    /// or an exec's stage 0 (before its bootstrap).</summary>
     protected virtual void ApplyCgroup(int pid) => _cgroup.Apply(pid);
 
     /// <summary>The namespaces nsexec creates or joins.</summary>

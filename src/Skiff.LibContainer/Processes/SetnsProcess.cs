@@ -9,7 +9,7 @@ namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// The parent side of `exec` (runc's setnsProcess.start): nsexec joins every namespace of the container's init
-/// by path (user first); the process nsexec reports (before it forks anything) joins the container's cgroups, or the
+/// by path (user first); the bootstrap process (so everything it forks) joins the container's cgroups, or the
 /// sub-cgroups --cgroup named, falling back to init's own cgroup when a cgroup v2 write fails (EBUSY with
 /// nesting and domain controllers); then the Intel RDT group; on procReady the rlimits are set and the CPU
 /// affinity becomes execCPUAffinity.final, or, with no execCPUAffinity at all, every cpu of the cgroup (runc 1.4's

@@ -124,11 +124,11 @@ public sealed class DeviceEmulator
     public List<DeviceRule> Transition(DeviceEmulator target)
     {
         var result = new List<DeviceRule>();
-        IReadOnlyDictionary<Key, string> old = _rules;
+        SortedDictionary<Key, string> old = _rules;
         if (DefaultAllow || DefaultAllow != target.DefaultAllow)
         {
             result.Add(new DeviceRule('a', DeviceRule.Wildcard, DeviceRule.Wildcard, "rwm", target.DefaultAllow));
-            old = new Dictionary<Key, string>();
+            old = []; // the same collection type as _rules: one generic instantiation less
         }
         foreach (var (k, perms) in old)
         {

@@ -111,7 +111,8 @@ internal sealed class BootstrapData
         AddString(attrs, GidmapPathAttr, GidMapPath);
         AddString(attrs, TimensOffsetAttr, TimeOffsets);
 
-        int size = NlmsgHdrLen + attrs.Sum(a => Align4(NlaHdrLen + a.Payload.Length));
+        int size = NlmsgHdrLen;
+        foreach ((ushort _, byte[] payload) in attrs) size += Align4(NlaHdrLen + payload.Length);
         var msg = new byte[size];
         Span<byte> s = msg;
         BinaryPrimitives.WriteUInt32LittleEndian(s, (uint)size);

@@ -57,7 +57,7 @@ public sealed class ExecOptions
             User = new User
             {
                 Uid = src.User.Uid, Gid = src.User.Gid, Umask = src.User.Umask,
-                AdditionalGids = src.User.AdditionalGids?.ToList(), Username = src.User.Username,
+                AdditionalGids = src.User.AdditionalGids is { } gids ? new List<uint>(gids) : null, Username = src.User.Username,
             },
             Args = Args.ToList(),
             Env = (src.Env ?? []).Concat(Env).ToList(),

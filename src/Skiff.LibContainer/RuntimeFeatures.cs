@@ -50,7 +50,7 @@ public static class RuntimeFeatures
             MountOptions = [.. MountOptions.Known],
             Linux = new LinuxFeatures
             {
-                Namespaces = [.. LibContainer.Namespaces.All.Select(k => k.Type).Order(StringComparer.Ordinal)],
+                Namespaces = NamespaceTypes(),
                 Capabilities = [.. CapabilityNames.All],
                 Cgroup = new CgroupFeatures
                 {
@@ -84,6 +84,15 @@ public static class RuntimeFeatures
     }
 
     /// <summary>runc: the seccomp section (and the libseccomp annotation) only when seccomp is usable.</summary>
+    /// <summary>The OCI namespace types skiff knows, sorted.</summary>
+    private static List<string> NamespaceTypes()
+    {
+        var types = new List<string>();
+        foreach (Namespaces.Kind k in Namespaces.All) types.Add(k.Type);
+        types.Sort(StringComparer.Ordinal);
+        return types;
+    }
+
     private static void AddSeccomp(Features features)
     {
         if (!Libseccomp.TryLoad(out _)) return;

@@ -118,8 +118,8 @@ public sealed unsafe class Rtnetlink : IDisposable
             byte[]? local = null, address = null;
             foreach (var (type, data) in Attrs(body[IfAddrLen..]))
             {
-                if (type == IFA_LOCAL) local = data.ToArray();
-                else if (type == IFA_ADDRESS) address = data.ToArray();
+                if (type == IFA_LOCAL) local = data; // Attrs copies each payload into an array of its own
+                else if (type == IFA_ADDRESS) address = data;
                 else if (type == IFA_FLAGS && data.Length >= 4) flags = BinaryPrimitives.ReadUInt32LittleEndian(data);
             }
             // IPv4 reports the interface's own address as IFA_LOCAL (IFA_ADDRESS is the peer on point-to-point links)

@@ -46,8 +46,8 @@ public static class States
         if (state.Annotations is { Count: > 0 })
         {
             w.WriteStartObject("annotations");
-            foreach (KeyValuePair<string, string> kv in state.Annotations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                w.WriteString(kv.Key, kv.Value);
+            foreach (string key in OrdinalKeys.Sorted(state.Annotations.Keys))
+                w.WriteString(key, state.Annotations[key]);
             w.WriteEndObject();
         }
         w.WriteEndObject();

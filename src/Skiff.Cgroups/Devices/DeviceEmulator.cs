@@ -11,7 +11,22 @@ namespace Skiff.Cgroups.Devices;
 /// </summary>
 public sealed class DeviceEmulator
 {
-    private readonly SortedDictionary<(char Type, long Major, long Minor), string> _rules = new();
+    private readonly SortedDictionary<Key, string> _rules = new();
+
+    /// <summary>
+    /// An exception's (type, major, minor), ordered in that order. A class, not a value tuple: generic collections
+    /// over a reference type share one compiled copy, where a struct key gets its own code and type data.
+    /// </summary>
+    private sealed record Key(char Type, long Major, long Minor) : IComparable<Key>
+    {
+        public int CompareTo(Key? other)
+        {
+            if (other is null) return 1;
+            int c = Type.CompareTo(other.Type);
+            if (c == 0) c = Major.CompareTo(other.Major);
+            return c != 0 ? c : Minor.CompareTo(other.Minor);
+        }
+    }
 
     /// <summary>True when the default is allow (a deny-list), false for an allow-list (the default).</summary>
     public bool DefaultAllow { get; private set; }
@@ -39,9 +54,9 @@ public sealed class DeviceEmulator
             }
             string[] f = line.Split(' ');
             string[] mm = f.Length == 3 ? f[1].Split(':') : [];
-            if (mm.Length != 2 || f[0].Length != 1 || f[2].Length == 0 || f[2].Any(c => c is not ('r' or 'w' or 'm')))
+            if (mm.Length != 2 || f[0].Length != 1 || f[2].Length == 0 || f[2].AsSpan().IndexOfAnyExcept("rwm") >= 0)
                 throw new DeviceRuleException($"invalid devices.list line \"{line}\"");
-            emu._rules[(f[0][0], ParseNumber(mm[0]), ParseNumber(mm[1]))] = DeviceRule.NormalizePermissions(f[2]);
+            emu._rules[new Key(f[0][0], ParseNumber(mm[0]), ParseNumber(mm[1]))] = DeviceRule.NormalizePermissions(f[2]);
         }
         return emu;
     }
@@ -62,22 +77,22 @@ public sealed class DeviceEmulator
             DefaultAllow = rule.Allow;
             return;
         }
-        var key = (rule.Type, rule.Major, rule.Minor);
+        var key = new Key(rule.Type, rule.Major, rule.Minor);
         if (rule.Allow == DefaultAllow)
             Remove(key, rule);
         else
             _rules[key] = Union(_rules.GetValueOrDefault(key, ""), rule.Permissions);
     }
 
-    private void Remove((char Type, long Major, long Minor) key, DeviceRule rule)
+    private void Remove(Key key, DeviceRule rule)
     {
         // cgroup v1 silently ignores holes punched into a wildcard exception: refuse instead, as runc does.
-        foreach (var partial in new[] { (key.Type, DeviceRule.Wildcard, key.Minor), (key.Type, key.Major, DeviceRule.Wildcard), (key.Type, DeviceRule.Wildcard, DeviceRule.Wildcard) })
+        foreach (Key partial in new[] { key with { Major = DeviceRule.Wildcard }, key with { Minor = DeviceRule.Wildcard }, new Key(key.Type, DeviceRule.Wildcard, DeviceRule.Wildcard) })
         {
             if (partial == key) continue;
             if (_rules.TryGetValue(partial, out string? perms) && Intersect(perms, rule.Permissions).Length > 0)
                 throw new DeviceRuleException(
-                    $"requested rule [{rule.CgroupString()}] not supported by devices cgroupv1 (cannot punch hole in existing wildcard rule [{new DeviceRule(partial.Item1, partial.Item2, partial.Item3, perms, !DefaultAllow).CgroupString()}])");
+                    $"requested rule [{rule.CgroupString()}] not supported by devices cgroupv1 (cannot punch hole in existing wildcard rule [{new DeviceRule(partial.Type, partial.Major, partial.Minor, perms, !DefaultAllow).CgroupString()}])");
         }
         if (!_rules.TryGetValue(key, out string? old)) return;
         string left = Difference(old, rule.Permissions);
@@ -86,8 +101,12 @@ public sealed class DeviceEmulator
     }
 
     /// <summary>The exceptions to <see cref="DefaultAllow"/>, sorted by (type, major, minor); each has Allow = !DefaultAllow.</summary>
-    public IReadOnlyList<DeviceRule> Exceptions() =>
-        _rules.Select(kv => new DeviceRule(kv.Key.Type, kv.Key.Major, kv.Key.Minor, kv.Value, !DefaultAllow)).ToList();
+    public IReadOnlyList<DeviceRule> Exceptions()
+    {
+        var list = new List<DeviceRule>(_rules.Count);
+        foreach ((Key k, string perms) in _rules) list.Add(new DeviceRule(k.Type, k.Major, k.Minor, perms, !DefaultAllow));
+        return list;
+    }
 
     /// <summary>The equivalent rule list: the "a *:* rwm" default first, then the exceptions.</summary>
     public IReadOnlyList<DeviceRule> Rules()
@@ -105,11 +124,11 @@ public sealed class DeviceEmulator
     public List<DeviceRule> Transition(DeviceEmulator target)
     {
         var result = new List<DeviceRule>();
-        IReadOnlyDictionary<(char Type, long Major, long Minor), string> old = _rules;
+        SortedDictionary<Key, string> old = _rules;
         if (DefaultAllow || DefaultAllow != target.DefaultAllow)
         {
             result.Add(new DeviceRule('a', DeviceRule.Wildcard, DeviceRule.Wildcard, "rwm", target.DefaultAllow));
-            old = new Dictionary<(char, long, long), string>();
+            old = []; // the same collection type as _rules: one generic instantiation less
         }
         foreach (var (k, perms) in old)
         {
@@ -127,11 +146,25 @@ public sealed class DeviceEmulator
     }
 
     /// <summary>Same default and same exceptions.</summary>
-    public bool SameAs(DeviceEmulator other) =>
-        DefaultAllow == other.DefaultAllow && _rules.Count == other._rules.Count &&
-        _rules.All(kv => other._rules.TryGetValue(kv.Key, out string? p) && p == kv.Value);
+    public bool SameAs(DeviceEmulator other)
+    {
+        if (DefaultAllow != other.DefaultAllow || _rules.Count != other._rules.Count) return false;
+        foreach ((Key k, string perms) in _rules)
+            if (!other._rules.TryGetValue(k, out string? p) || p != perms) return false;
+        return true;
+    }
 
     private static string Union(string a, string b) => DeviceRule.NormalizePermissions(a + b);
-    private static string Intersect(string a, string b) => new(a.Where(b.Contains).ToArray());
-    private static string Difference(string a, string b) => new(a.Where(c => !b.Contains(c)).ToArray());
+    private static string Intersect(string a, string b) => Keep(a, b, inB: true);
+    private static string Difference(string a, string b) => Keep(a, b, inB: false);
+
+    /// <summary>The permissions of <paramref name="a"/> (in its order) that are, or are not, in <paramref name="b"/>.</summary>
+    private static string Keep(string a, string b, bool inB)
+    {
+        char[] kept = new char[a.Length];
+        int n = 0;
+        foreach (char c in a)
+            if (b.Contains(c) == inB) kept[n++] = c;
+        return new string(kept, 0, n);
+    }
 }

@@ -17,7 +17,7 @@ internal readonly record struct UnitProperty(string Name, string Signature, obje
     {
         uint[] a => $"{Name}=[{string.Join(' ', a)}]",
         byte[] b => $"{Name}=[{Convert.ToHexString(b)}]",
-        (string, string)[] p => $"{Name}=[{string.Join(", ", p.Select(x => x.Item1 + " " + x.Item2))}]",
+        (string, string)[] p => $"{Name}=[{string.Join(", ", Array.ConvertAll(p, x => x.Item1 + " " + x.Item2))}]",
         _ => $"{Name}={Value}",
     };
 }

@@ -1,3 +1,5 @@
+using Skiff.RuntimeSpec;
+
 namespace Skiff.Cgroups.V1;
 
 /// <summary>
@@ -31,7 +33,7 @@ internal static class CgroupPaths
         {
             CgroupMount? mount = name.Length == 0
                 ? mounts.FirstOrDefault(m => m.IsUnified)
-                : mounts.FirstOrDefault(m => m.Subsystems.Contains(name));
+                : mounts.FirstOrDefault(m => StringList.Contains(m.Subsystems, name));
             if (mount is null || (!inner.StartsWith('/') && !own.ContainsKey(name)))
             {
                 // Without the devices controller the container could open any device: refuse, as runc.

@@ -117,8 +117,13 @@ internal sealed class FsManager : ICgroupManager
     }
 
     /// <summary>runc takes the pids from the devices hierarchy; fall back to any we have (rootless).</summary>
-    private string? PidsDir() =>
-        _paths.GetValueOrDefault("devices") ?? _paths.Where(kv => kv.Key.Length > 0).Select(kv => kv.Value).FirstOrDefault();
+    private string? PidsDir()
+    {
+        if (_paths.TryGetValue("devices", out string? devices)) return devices;
+        foreach ((string controller, string path) in _paths)
+            if (controller.Length > 0) return path;
+        return null;
+    }
 
     private static List<int>? ReadProcs(string dir)
     {

@@ -9,8 +9,10 @@ internal sealed class RdmaController : Controller
 
     public override void Set(CgroupFs fs, string? dir, LinuxResources r)
     {
-        foreach ((string dev, LinuxRdma lim) in (r.Rdma ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        if (r.Rdma is null) return;
+        foreach (string dev in OrdinalKeys.Sorted(r.Rdma.Keys))
         {
+            LinuxRdma lim = r.Rdma[dev];
             if (lim.HcaHandles is null && lim.HcaObjects is null) continue;
             string line = dev;
             if (lim.HcaHandles is uint h) line += $" hca_handle={h}";

@@ -143,7 +143,10 @@ internal static class StatsReader
         }
     }
 
-    private static List<ulong> Numbers(string text) =>
-        text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(x => CgroupFs.ParseUlong(x) ?? 0).ToList();
+    private static List<ulong> Numbers(string text)
+    {
+        var numbers = new List<ulong>();
+        foreach (string x in text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)) numbers.Add(CgroupFs.ParseUlong(x) ?? 0);
+        return numbers;
+    }
 }

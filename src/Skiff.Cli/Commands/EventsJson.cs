@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Skiff.Cgroups;
+using Skiff.RuntimeSpec;
 
 namespace Skiff.Cli.Commands;
 
@@ -65,7 +66,7 @@ internal static class EventsJson
         if (s.Memory.Stats.Count > 0)
         {
             w.WriteStartObject("raw");
-            foreach (var (k, v) in s.Memory.Stats.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
+            foreach (string k in OrdinalKeys.Sorted(s.Memory.Stats.Keys)) w.WriteNumber(k, s.Memory.Stats[k]);
             w.WriteEndObject();
         }
         w.WriteEndObject();
@@ -87,8 +88,9 @@ internal static class EventsJson
         w.WriteEndObject();
 
         w.WriteStartObject("hugetlb");
-        foreach (var (size, h) in s.Hugetlb.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (string size in OrdinalKeys.Sorted(s.Hugetlb.Keys))
         {
+            HugetlbStats h = s.Hugetlb[size];
             w.WriteStartObject(size);
             NonZero(w, "usage", h.Usage);
             NonZero(w, "max", h.MaxUsage);

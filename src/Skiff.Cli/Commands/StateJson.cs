@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Skiff.LibContainer;
+using Skiff.RuntimeSpec;
 
 namespace Skiff.Cli.Commands;
 
@@ -75,7 +76,7 @@ internal static class StateJson
         {
             w.WriteStartObject("annotations");
             // Go sorts map keys.
-            foreach (var kv in s.Annotations.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
+            foreach (string key in OrdinalKeys.Sorted(s.Annotations.Keys)) w.WriteString(key, s.Annotations[key]);
             w.WriteEndObject();
         }
         w.WriteString("owner", s.Owner);

@@ -54,8 +54,9 @@ public static class Validate
         if (devices is not { Count: > 0 }) return;
         if (!namespaces.Has("network")) throw new ContainerException("unable to move network devices without a NET namespace");
         if (rootless) throw new ContainerException("network devices are not supported for rootless containers");
-        foreach (var (name, dev) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+        foreach (string name in OrdinalKeys.Sorted(devices.Keys))
         {
+            LinuxNetDevice? dev = devices[name];
             if (!DevValidName(name)) throw new ContainerException($"invalid network device name {Skiff.Linux.GoQuote.Quote(name)}");
             if (!string.IsNullOrEmpty(dev?.Name) && !DevValidName(dev.Name))
                 throw new ContainerException($"invalid network device name {Skiff.Linux.GoQuote.Quote(dev.Name)}");

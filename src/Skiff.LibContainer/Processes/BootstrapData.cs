@@ -74,8 +74,11 @@ internal sealed record BootstrapData
     public static string FormatTimeOffsets(IReadOnlyDictionary<string, LinuxTimeOffset> offsets)
     {
         var sb = new StringBuilder();
-        foreach ((string clock, LinuxTimeOffset o) in offsets.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (string clock in OrdinalKeys.Sorted(offsets.Keys))
+        {
+            LinuxTimeOffset o = offsets[clock];
             sb.Append($"{clock} {o.Secs} {o.Nanosecs}\n");
+        }
         return sb.ToString();
     }
 
@@ -88,10 +91,12 @@ internal sealed record BootstrapData
             if (path.Length == 0 || path.Contains(',') || path.Contains('\0'))
                 throw new ArgumentException($"invalid {type} namespace path {path}");
         }
-        return string.Join(',', NsPaths
-            .Select((ns, i) => (ns, i))
-            .OrderBy(x => Namespaces.JoinIndexOfProcName(x.ns.Type)).ThenBy(x => x.i)
-            .Select(x => $"{x.ns.Type}:{x.ns.Path}"));
+        // Join order; entries of one type keep the order they were given in.
+        var parts = new List<string>(NsPaths.Count);
+        foreach (var k in Namespaces.All)
+            foreach ((string type, string path) in NsPaths)
+                if (type == k.ProcName) parts.Add($"{type}:{path}");
+        return string.Join(',', parts);
     }
 
     /// <summary>The whole message: header and attributes.</summary>
@@ -112,7 +117,8 @@ internal sealed record BootstrapData
         AddString(attrs, TimensOffsetAttr, TimeOffsets);
         AddString(attrs, PreloadAttr, Preload);
 
-        int size = NlmsgHdrLen + attrs.Sum(a => Align4(NlaHdrLen + a.Payload.Length));
+        int size = NlmsgHdrLen;
+        foreach ((ushort _, byte[] payload) in attrs) size += Align4(NlaHdrLen + payload.Length);
         var msg = new byte[size];
         Span<byte> s = msg;
         BinaryPrimitives.WriteUInt32LittleEndian(s, (uint)size);

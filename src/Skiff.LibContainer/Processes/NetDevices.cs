@@ -23,8 +23,9 @@ internal static class NetDevices
         using var host = Rtnetlink.Open();
         using var inside = Rtnetlink.OpenIn(netns, nsPath);
         // Go ranges over a map in random order; a fixed order makes failures reproducible
-        foreach (var (name, dev) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+        foreach (string name in OrdinalKeys.Sorted(devices.Keys))
         {
+            LinuxNetDevice? dev = devices[name];
             try
             {
                 MoveOne(host, inside, netns, nsPath, name, string.IsNullOrEmpty(dev?.Name) ? name : dev.Name);

@@ -220,12 +220,12 @@ internal static class SeccompFilter
     {
         const uint Log = 2, SpecAllow = 4, NewListener = 8, WaitKillableRecv = 32;
         uint f = 0;
-        if (flags?.Contains(FlagLog) == true) f |= Log;
+        if (StringList.Contains(flags, FlagLog)) f |= Log;
         if (specAllow) f |= SpecAllow;
         if (hasNotify)
         {
             f |= NewListener;
-            if (flags?.Contains(FlagWaitKillableRecv) == true) f |= WaitKillableRecv;
+            if (StringList.Contains(flags, FlagWaitKillableRecv)) f |= WaitKillableRecv;
         }
         return f;
     }

@@ -14,7 +14,7 @@ namespace Skiff.LibContainer.Processes;
 /// </summary>
 public sealed class InitChild : IDisposable
 {
-    private readonly ManualResetEventSlim _spawned = new();
+    private readonly ManualResetEventSlim _spawned = new(false, spinCount: 0); // no spinning: the spawning thread needs the cpu
     private int _pid;
     private Exception? _error;
     private bool _adopted;

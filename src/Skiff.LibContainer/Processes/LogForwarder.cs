@@ -12,15 +12,13 @@ namespace Skiff.LibContainer.Processes;
 public sealed class LogForwarder
 {
     private readonly SafeFd _pipe;
-    private readonly Thread _thread;
     private readonly List<string> _fatal = [];
-    private readonly ManualResetEventSlim _done = new();
+    private readonly ManualResetEventSlim _done = new(false, spinCount: 0);
     private Action? _first;
 
     public LogForwarder(SafeFd readEnd)
     {
         _pipe = readEnd;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "log-forwarder" };
     }
 
     /// <summary>Starts forwarding on the thread, which first runs <paramref name="first"/> (when set): work that
@@ -28,7 +26,7 @@ public sealed class LogForwarder
     public void Start(Action? first = null)
     {
         _first = first;
-        _thread.Start();
+        NativeThread.Start(Loop);
     }
 
     /// <summary>Fatal messages seen so far, joined with "; ".</summary>

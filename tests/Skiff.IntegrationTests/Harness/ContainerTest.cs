@@ -81,12 +81,14 @@ public abstract class ContainerTest : IDisposable
     protected void AssertNothingLeaked(string id, Bundle? bundle = null)
     {
         var paths = new List<string>();
+        var dirs = new List<string>();
         foreach (var b in bundle != null ? [bundle] : _bundles)
         {
             paths.Add(b.Dir);
             paths.Add(b.RootfsPath);
+            dirs.Add(b.Dir);
         }
-        Leaks.AssertNothingLeaked(Rt.Root, id, Rt.TrackedPids, paths);
+        Leaks.AssertNothingLeaked(Rt.Root, id, Rt.TrackedPids, paths, dirs);
     }
 
     /// <summary>The runtime's status/output files are kept until cleanup, so failures can be read.</summary>

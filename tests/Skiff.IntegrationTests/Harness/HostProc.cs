@@ -18,6 +18,19 @@ public static class HostProc
 
     public static string Cgroup(int pid) => ReadOrEmpty($"/proc/{pid}/cgroup");
 
+    /// <summary>The working directory of <paramref name="pid"/>, or null when unreadable (gone, another namespace).</summary>
+    public static string? Cwd(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/cwd").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static string Status(int pid) => ReadOrEmpty($"/proc/{pid}/status");
 
     /// <summary>The namespace link target, e.g. "net:[4026531840]".</summary>

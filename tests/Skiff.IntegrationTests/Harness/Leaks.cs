@@ -9,17 +9,21 @@ public static class Leaks
     /// Asserts, retrying for a short while (processes may still be exiting): no state dir root/id; no cgroup
     /// directory whose name contains id under /sys/fs/cgroup/*/ (v1 hierarchies, name=systemd, unified); no live
     /// (non-zombie) process whose cmdline or cgroup mentions id, nor any of <paramref name="pids"/> still running;
-    /// no mount in /proc/self/mountinfo that references any of <paramref name="paths"/>.
+    /// no mount in /proc/self/mountinfo that references any of <paramref name="paths"/>; no live process whose
+    /// working directory is one of <paramref name="bundleDirs"/> (skiff and its `skiff init` run in the bundle
+    /// directory: an init spawned for a config that was then refused would stay there).
     /// </summary>
-    public static void AssertNothingLeaked(string root, string id, IEnumerable<TrackedPid>? pids = null, IEnumerable<string>? paths = null)
+    public static void AssertNothingLeaked(string root, string id, IEnumerable<TrackedPid>? pids = null, IEnumerable<string>? paths = null,
+        IEnumerable<string>? bundleDirs = null)
     {
         var pidList = (pids ?? []).Where(p => p.Id == id).ToList();
         var pathList = (paths ?? []).Where(p => !string.IsNullOrEmpty(p)).ToList();
+        var dirList = (bundleDirs ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).ToList();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         List<string> problems;
         while (true)
         {
-            problems = Find(root, id, pidList, pathList);
+            problems = Find(root, id, pidList, pathList, dirList);
             if (problems.Count == 0)
             {
                 return;
@@ -33,7 +37,8 @@ public static class Leaks
         throw new Xunit.Sdk.XunitException($"container {id} leaked:\n  " + string.Join("\n  ", problems));
     }
 
-    public static List<string> Find(string root, string id, IReadOnlyList<TrackedPid> pids, IReadOnlyList<string> paths)
+    public static List<string> Find(string root, string id, IReadOnlyList<TrackedPid> pids, IReadOnlyList<string> paths,
+        IReadOnlyList<string>? bundleDirs = null)
     {
         var problems = new List<string>();
         var stateDir = Path.Combine(root, id);
@@ -56,7 +61,11 @@ public static class Leaks
                 continue;
             }
             var cmd = HostProc.Cmdline(pid);
-            if (cmd.Contains(id, StringComparison.Ordinal))
+            if (bundleDirs is { Count: > 0 } && HostProc.Cwd(pid) is string cwd && bundleDirs.Contains(cwd))
+            {
+                problems.Add($"process {pid} ({cmd}) still runs in the bundle directory {cwd}");
+            }
+            else if (cmd.Contains(id, StringComparison.Ordinal))
             {
                 problems.Add($"process {pid} ({cmd}) mentions the id in its cmdline");
             }

@@ -28,6 +28,31 @@ public sealed class BadInputTests : ContainerTest
     }
 
     [Fact]
+    public void ARefusedConfigLeavesNoSpawnedInitBehind()
+    {
+        // skiff spawns `skiff init` in the bundle directory before it reads the config; a refused config must
+        // end that process too. Control: the leak check sees a process left in the bundle directory.
+        var b = NewBundle("true");
+        b.Save();
+        using (var stray = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sleep", "30") { WorkingDirectory = b.Dir })!)
+        {
+            Assert.Contains(Leaks.Find(Rt.Root, NewId("ctl"), [], [], [b.Dir]), p => p.Contains($"process {stray.Id} ", StringComparison.Ordinal));
+            stray.Kill();
+            stray.WaitForExit();
+        }
+        File.WriteAllText(b.ConfigPath, "{\"ociVersion\": \"1.0.2\", \"process\": ");
+        foreach (string verb in new[] { "create", "run" })
+        {
+            var id = NewId("bad");
+            var r = Rt.Exec([verb, "-b", b.Dir, id]);
+            r.AssertFailure(exitCode: 1);
+            Assert.Single(r.ErrorMessages);
+            Assert.Empty(Leaks.Find(Rt.Root, id, [], [], [b.Dir]));
+            AssertNothingLeaked(id, b);
+        }
+    }
+
+    [Fact]
     public void AConfigThatIsADirectory()
     {
         var b = NewBundle("true");

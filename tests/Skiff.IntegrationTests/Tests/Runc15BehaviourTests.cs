@@ -158,6 +158,9 @@ public sealed class Runc15BehaviourTests : ContainerTest
             Assert.All(inside, pid => Assert.False(HostProc.IsAlive(pid)));
             Assert.All(cgroups, d => Assert.False(Directory.Exists(d)));
             Assert.False(Directory.Exists(Path.Combine(Rt.Root, id)));
+            // the hook is the killed create's own child, outside the container: not skiff's to end (nor runc's)
+            HostProc.Kill(hook, 9);
+            for (int i = 0; i < 100 && HostProc.IsAlive(hook); i++) Thread.Sleep(20);
             AssertNothingLeaked(id, b);
         }
         finally

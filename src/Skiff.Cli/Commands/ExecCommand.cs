@@ -65,7 +65,8 @@ internal sealed class ExecCommand : Command
     {
         var a = inv.Args;
         // spawned now, its exec overlapping the loading of the container and the process (see InitChild)
-        using var init = Container.SpawnInit(a.Int("preserve-fds"), setns: true);
+        int preserveFds = Launcher.PreserveFds(a);
+        using var init = Container.SpawnInit(preserveFds, setns: true);
         string? pidFile = a.String("pid-file");
         pidFile = string.IsNullOrEmpty(pidFile) ? null : Path.GetFullPath(pidFile);
         Container c = inv.GetContainer();
@@ -95,7 +96,7 @@ internal sealed class ExecCommand : Command
             NoNewPrivs = a.IsSet("no-new-privs") ? a.Bool("no-new-privs") : null,
             AppArmor = a.String("apparmor"),
             ProcessLabel = a.String("process-label"),
-            PreserveFds = a.Int("preserve-fds"),
+            PreserveFds = preserveFds,
             IgnorePaused = a.Bool("ignore-paused"),
             SubCgroups = a.List("cgroup").ToList(),
             Init = init,

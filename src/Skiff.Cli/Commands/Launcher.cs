@@ -37,7 +37,7 @@ internal static class Launcher
         bundle = Directory.GetCurrentDirectory();
 
         // in the bundle directory (init inherits it): spawned now, its exec overlaps what follows (see InitChild)
-        int preserveFds = inv.Args.Int("preserve-fds");
+        int preserveFds = PreserveFds(inv.Args);
         InitChild? init = spawnInit ? Container.SpawnInit(preserveFds) : null;
         try
         {
@@ -49,6 +49,10 @@ internal static class Launcher
             throw;
         }
     }
+
+    /// <summary>--preserve-fds: runc passes as many files as the loop from 3 to 3+N makes, so a negative N is 0
+    /// (taken as is, it would put init's own pipes over stdio).</summary>
+    internal static int PreserveFds(ParsedArgs args) => Math.Max(0, args.Int("preserve-fds"));
 
     private static CreateOptions Options(Invocation inv, bool run, string? pidFile, string bundle, int preserveFds,
         InitChild? init)

@@ -31,7 +31,7 @@ internal sealed class RunCommand : Command
         Flag.Bool("keep", "do not delete the container after it exits"),
         Launcher.CreateFlags[2],
         Flag.Bool("no-subreaper", "disable the use of the subreaper used to reap reparented processes"),
-        Launcher.CreateFlags[3], Launcher.CreateFlags[4], Launcher.CreateFlags[5],
+        Launcher.CreateFlags[3], Launcher.CreateFlags[4], Launcher.CreateFlags[5], Launcher.CreateFlags[6],
     ];
 
     public override int Run(Invocation inv)

@@ -16,6 +16,32 @@ public sealed class RunTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    [Theory]
+    [InlineData("2", "three\nfour\n")]
+    [InlineData("0", "no fd 3\n")]
+    [InlineData("-1", "no fd 3\n")] // runc passes as many files as its loop from 3 makes: none
+    public void PreservedFdsReachTheContainer(string n, string expected)
+    {
+        // fds 3 and 4 of the caller, opened by the shell that starts run, become the container's 3 and 4
+        var b = ShellBundle("if [ -e /proc/self/fd/3 ]; then cat <&3; cat <&4; else echo no fd 3; fi");
+        b.Save();
+        string three = Path.Combine(b.Dir, "three"), four = Path.Combine(b.Dir, "four");
+        File.WriteAllText(three, "three\n");
+        File.WriteAllText(four, "four\n");
+        var id = NewId();
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\" </dev/null");
+        foreach (var a in new[] { "sh", three, four, RepoPaths.RuntimePath, "--root", Rt.Root, "run", "--preserve-fds", n, "-b", b.Dir, id })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"run --preserve-fds {n} exited {p.ExitCode}: {stderr}");
+        Assert.Equal(expected, stdout);
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void RunExitsWithTheContainersStatus()
     {

@@ -28,12 +28,6 @@ public sealed partial class Container
         var affinity = Configs.Validate.ExecCpuAffinity(process.ExecCpuAffinity);
         var subCgroups = ExecOptions.ParseSubCgroups(o.SubCgroups);
         CheckTerminal(o.Detach, process.Terminal, o.ConsoleSocket);
-        for (int fd = 3; fd < 3 + o.PreserveFds; fd++)
-        {
-            if (Libc.TryStat($"/proc/self/fd/{fd}") is null)
-                throw new ContainerException($"unable to stat preserved-fd {fd - 3} (of {o.PreserveFds})",
-                    new SyscallException("stat", Errno.ENOENT, $"/proc/self/fd/{fd}"));
-        }
 
         var cgroup = Cgroup();
         var cgroupPaths = SubCgroupPaths(cgroup.Paths, subCgroups);

@@ -54,6 +54,13 @@ public sealed class InitChild : IDisposable
     /// </summary>
     public static InitChild Spawn(int preserveFds, bool setns)
     {
+        // runc's check, with its words, before anything is made: a missing fd would fail the spawn in a dup
+        for (int fd = 3; fd < 3 + preserveFds; fd++)
+        {
+            if (Libc.TryStat($"/proc/self/fd/{fd}") is null)
+                throw new ContainerException($"unable to stat preserved-fd {fd - 3} (of {preserveFds})",
+                    new SyscallException("stat", Errno.ENOENT, $"/proc/self/fd/{fd}"));
+        }
         // the binary the child runs: a clone the container cannot write, made before any fd we would leak if it failed
         SafeFd exe = ExeClone.Open();
         PhaseTrace.Mark("binary clone");

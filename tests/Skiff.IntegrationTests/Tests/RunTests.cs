@@ -52,15 +52,17 @@ public sealed class RunTests : ContainerTest
         var b = NewBundle("true");
         b.Save();
         var id = NewId();
-        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // stderr to a file: a create that wrongly succeeded would hold a pipe open for its container's lifetime
+        string err = Path.Combine(b.Dir, "stderr");
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh");
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec 3</dev/null; exec \"$@\" </dev/null");
-        foreach (var a in new[] { "sh", RepoPaths.RuntimePath, "--root", Rt.Root, verb, "--preserve-fds", "40", "-b", b.Dir, id })
+        psi.ArgumentList.Add("e=$1; shift; exec 3</dev/null; exec \"$@\" </dev/null >/dev/null 2>\"$e\"");
+        foreach (var a in new[] { "sh", err, RepoPaths.RuntimePath, "--root", Rt.Root, verb, "--preserve-fds", "40", "-b", b.Dir, id })
             psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(1, p.ExitCode);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), $"{verb} did not exit");
+        string stderr = File.ReadAllText(err);
+        Assert.True(p.ExitCode == 1, $"{verb} exited {p.ExitCode}: {stderr}");
         Assert.Matches(@"unable to stat preserved-fd \d+ \(of 40\): stat /proc/self/fd/\d+: no such file or directory", stderr);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         AssertNothingLeaked(id, b);

@@ -12,7 +12,7 @@ fi
 
 # Build and run-time dependencies, installed only when missing.
 missing=()
-for pkg in busybox-static jq libseccomp2 gcc; do
+for pkg in busybox-static jq libseccomp-dev gcc libc6-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

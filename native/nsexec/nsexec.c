@@ -5,7 +5,6 @@
  * single-threaded process. The stages and their protocol are drawn in README.md.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -85,7 +84,7 @@ long long nsexec_done_ns(void)
 struct config {
 	char *data;
 	uint32_t cloneflags;
-	const char *str[PRELOAD_ATTR - CLONE_FLAGS_ATTR + 1];
+	const char *str[TIMENSOFFSET_ATTR - CLONE_FLAGS_ATTR + 1];
 	bool setgroup;
 	bool rootless_euid;
 };
@@ -276,7 +275,7 @@ static void nl_parse(int fd, struct config *c)
 			c->rootless_euid = len > 0 && p[0] != 0;
 			break;
 		default: /* the others are strings */
-			if (attr.nla_type < NS_PATHS_ATTR || attr.nla_type > PRELOAD_ATTR)
+			if (attr.nla_type < NS_PATHS_ATTR || attr.nla_type > TIMENSOFFSET_ATTR)
 				bail("unknown netlink attribute %d", attr.nla_type);
 			STR(c, attr.nla_type) = attr_string(attr.nla_type, p, len);
 		}
@@ -649,8 +648,8 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
 		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-		/* the zero-filled tail (.bss, .hydrated); the file-backed head starts with RELRO,
-		 * read-only by now */
+		/* the zero-filled tail (.bss); the file-backed head starts with RELRO, read-only by
+		 * now */
 		uintptr_t start =
 			(info->dlpi_addr + ph->p_vaddr + ph->p_filesz + page - 1) & ~(page - 1);
 		uintptr_t end =
@@ -661,10 +660,9 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * The .NET runtime's first act is to write its type data into the program's writable segment
- * (NativeAOT's rehydration, about 1 MB): one page fault per page, each a costly trap under a
- * hypervisor. One madvise (Linux 5.14+; ignored before) maps the whole segment in one go. Only in
- * the process that starts the runtime: before a fork the pages would only be copied again.
+ * The .NET runtime writes its zero-initialised data (.bss) early: one page fault per page, each a
+ * costly trap under a hypervisor. One madvise (Linux 5.14+; ignored before) maps it in one go. Only
+ * in the process that starts the runtime: before a fork the pages would only be copied again.
  */
 static void prefault_writable_segment(void)
 {
@@ -699,9 +697,6 @@ __attribute__((constructor)) static void nsexec(void)
 
 	debug("=> nsexec container setup"); /* runc's milestones, grepped for */
 	nl_parse(initfd, &c);
-	if (STR(&c, PRELOAD_ATTR) != NULL &&
-	    dlopen(STR(&c, PRELOAD_ATTR), RTLD_NOW | RTLD_GLOBAL) == NULL)
-		debug("cannot preload %s: %s", STR(&c, PRELOAD_ATTR), dlerror());
 	debug("clone flags 0x%x, namespaces to join: %s", c.cloneflags,
 	      STR(&c, NS_PATHS_ATTR) ? STR(&c, NS_PATHS_ATTR) : "none");
 

@@ -22,9 +22,6 @@
 #define UIDMAPPATH_ATTR	   27288 /* path of newuidmap */
 #define GIDMAPPATH_ATTR	   27289 /* path of newgidmap */
 #define TIMENSOFFSET_ATTR  27290 /* timens_offsets text */
-/* library loaded before any namespace is joined (libseccomp for an exec: the container hides the
- * host's) */
-#define PRELOAD_ATTR 27291
 
 /* Environment of `skiff init` (see Init/InitEnv.cs). */
 #define ENV_INITPIPE "_SKIFF_INITPIPE"

@@ -18,10 +18,10 @@ public struct ScmpArgCmp
 }
 
 /// <summary>
-/// libseccomp.so.2, bound lazily with <see cref="NativeLibrary.TryLoad(string, out nint)"/> and function pointers, so
-/// commands that never touch seccomp run on hosts without the library. <see cref="TryLoad"/> resolves every symbol
-/// at once: call it (through SeccompFilter.Compile) before pivot_root, when the host's libraries are still visible.
-/// libseccomp returns <c>-errno</c>, so no errno is read after the calls.
+/// libseccomp, linked into the static skiff binary (its libseccomp.a: a DirectPInvoke, see Skiff.Cli.csproj), so
+/// every process has it, inside any container's root too, and a host needs no libseccomp installed. Under the JIT
+/// (unit tests) the same imports bind libseccomp.so.2. libseccomp returns <c>-errno</c>, so no errno is read after
+/// the calls.
 /// </summary>
 public static unsafe partial class Libseccomp
 {
@@ -45,76 +45,53 @@ public static unsafe partial class Libseccomp
     /// <summary>What seccomp_syscall_resolve_name returns for a name it does not know.</summary>
     public const int __NR_SCMP_ERROR = -1;
 
-    private static readonly object s_lock = new();
-    private static volatile bool s_loaded;
+    [LibraryImport(LibraryName)] private static partial nint seccomp_init(uint defaultAction);
+    [LibraryImport(LibraryName)] private static partial void seccomp_release(nint ctx);
+    [LibraryImport(LibraryName)] private static partial int seccomp_arch_add(nint ctx, uint arch);
+    [LibraryImport(LibraryName)] private static partial int seccomp_arch_exist(nint ctx, uint arch);
+    [LibraryImport(LibraryName)] private static partial uint seccomp_arch_resolve_name(byte* name);
+    [LibraryImport(LibraryName)] private static partial uint seccomp_arch_native();
+    [LibraryImport(LibraryName)] private static partial int seccomp_attr_set(nint ctx, int attr, uint value);
+    [LibraryImport(LibraryName)] private static partial int seccomp_syscall_resolve_name(byte* name);
+    [LibraryImport(LibraryName)] private static partial int seccomp_syscall_resolve_name_arch(uint arch, byte* name);
+    [LibraryImport(LibraryName)] private static partial int seccomp_rule_add_array(nint ctx, uint action, int syscall, uint count, ScmpArgCmp* args);
+    [LibraryImport(LibraryName)] private static partial int seccomp_load(nint ctx);
+    [LibraryImport(LibraryName)] private static partial int seccomp_notify_fd(nint ctx);
+    [LibraryImport(LibraryName)] private static partial int seccomp_export_bpf(nint ctx, int fd);
+    [LibraryImport(LibraryName)] private static partial uint seccomp_api_get();
+    [LibraryImport(LibraryName)] private static partial uint* seccomp_version();
+
     private static string? s_loadError;
+    private static bool s_probed;
 
-    private static delegate* unmanaged<uint, nint> p_init;
-    private static delegate* unmanaged<nint, void> p_release;
-    private static delegate* unmanaged<nint, uint, int> p_arch_add;
-    private static delegate* unmanaged<nint, uint, int> p_arch_exist;
-    private static delegate* unmanaged<byte*, uint> p_arch_resolve_name;
-    private static delegate* unmanaged<uint> p_arch_native;
-    private static delegate* unmanaged<nint, int, uint, int> p_attr_set;
-    private static delegate* unmanaged<byte*, int> p_syscall_resolve_name;
-    private static delegate* unmanaged<uint, byte*, int> p_syscall_resolve_name_arch;
-    private static delegate* unmanaged<nint, uint, int, uint, ScmpArgCmp*, int> p_rule_add_array;
-    private static delegate* unmanaged<nint, int> p_load;
-    private static delegate* unmanaged<nint, int> p_notify_fd;
-    private static delegate* unmanaged<nint, int, int> p_export_bpf;
-    private static delegate* unmanaged<uint> p_api_get;
-    private static delegate* unmanaged<uint*> p_version;
-
-    private static nint Resolve(nint lib, string name) =>
-        NativeLibrary.TryGetExport(lib, name, out nint p) ? p : throw new EntryPointNotFoundException(name);
-
-    /// <summary>Loads libseccomp.so.2 and resolves all entry points (once). False, with the reason, if it cannot.</summary>
+    /// <summary>Whether libseccomp can be called, with the reason if not. Always true in the static binary; under the
+    /// JIT, false when libseccomp.so.2 (>= 2.5.0) cannot be loaded.</summary>
     public static bool TryLoad(out string? error)
     {
-        if (s_loaded) { error = null; return true; }
-        lock (s_lock)
+        if (!s_probed)
         {
-            if (!s_loaded && s_loadError is null)
+            try
             {
-                if (!NativeLibrary.TryLoad(LibraryName, out nint lib))
-                    s_loadError = $"unable to load {LibraryName}";
-                else
-                {
-                    try
-                    {
-                        p_init = (delegate* unmanaged<uint, nint>)Resolve(lib, "seccomp_init");
-                        p_release = (delegate* unmanaged<nint, void>)Resolve(lib, "seccomp_release");
-                        p_arch_add = (delegate* unmanaged<nint, uint, int>)Resolve(lib, "seccomp_arch_add");
-                        p_arch_exist = (delegate* unmanaged<nint, uint, int>)Resolve(lib, "seccomp_arch_exist");
-                        p_arch_resolve_name = (delegate* unmanaged<byte*, uint>)Resolve(lib, "seccomp_arch_resolve_name");
-                        p_arch_native = (delegate* unmanaged<uint>)Resolve(lib, "seccomp_arch_native");
-                        p_attr_set = (delegate* unmanaged<nint, int, uint, int>)Resolve(lib, "seccomp_attr_set");
-                        p_syscall_resolve_name = (delegate* unmanaged<byte*, int>)Resolve(lib, "seccomp_syscall_resolve_name");
-                        p_syscall_resolve_name_arch =
-                            (delegate* unmanaged<uint, byte*, int>)Resolve(lib, "seccomp_syscall_resolve_name_arch");
-                        p_rule_add_array =
-                            (delegate* unmanaged<nint, uint, int, uint, ScmpArgCmp*, int>)Resolve(lib, "seccomp_rule_add_array");
-                        p_load = (delegate* unmanaged<nint, int>)Resolve(lib, "seccomp_load");
-                        p_notify_fd = (delegate* unmanaged<nint, int>)Resolve(lib, "seccomp_notify_fd");
-                        p_export_bpf = (delegate* unmanaged<nint, int, int>)Resolve(lib, "seccomp_export_bpf");
-                        p_api_get = (delegate* unmanaged<uint>)Resolve(lib, "seccomp_api_get");
-                        p_version = (delegate* unmanaged<uint*>)Resolve(lib, "seccomp_version");
-                        s_loaded = true;
-                    }
-                    catch (EntryPointNotFoundException e)
-                    {
-                        s_loadError = $"{LibraryName}: symbol {e.Message} not found (libseccomp >= 2.5.0 is required)";
-                    }
-                }
+                _ = seccomp_version();
+                _ = seccomp_notify_fd(0); // 2.5.0's newest entry point used here: resolves it
             }
+            catch (DllNotFoundException)
+            {
+                s_loadError = $"unable to load {LibraryName}";
+            }
+            catch (EntryPointNotFoundException e)
+            {
+                s_loadError = $"{LibraryName}: {e.Message} (libseccomp >= 2.5.0 is required)";
+            }
+            s_probed = true;
         }
         error = s_loadError;
-        return s_loaded;
+        return s_loadError is null;
     }
 
     private static void Need()
     {
-        if (!s_loaded && !TryLoad(out string? error)) throw new DllNotFoundException(error);
+        if (!TryLoad(out string? error)) throw new DllNotFoundException(error);
     }
 
     /// <summary>A NUL-terminated UTF-8 copy of <paramref name="s"/>.</summary>
@@ -126,64 +103,64 @@ public static unsafe partial class Libseccomp
     }
 
     /// <summary>seccomp_init: a new filter context, or 0.</summary>
-    public static nint Init(uint defaultAction) { Need(); return p_init(defaultAction); }
+    public static nint Init(uint defaultAction) { Need(); return seccomp_init(defaultAction); }
 
-    public static void Release(nint ctx) { Need(); p_release(ctx); }
+    public static void Release(nint ctx) { Need(); seccomp_release(ctx); }
 
     /// <summary>seccomp_arch_add: 0 or -errno (-EEXIST when already present).</summary>
-    public static int ArchAdd(nint ctx, uint arch) { Need(); return p_arch_add(ctx, arch); }
+    public static int ArchAdd(nint ctx, uint arch) { Need(); return seccomp_arch_add(ctx, arch); }
 
     /// <summary>seccomp_arch_exist: 0 when present, -EEXIST when absent.</summary>
-    public static int ArchExist(nint ctx, uint arch) { Need(); return p_arch_exist(ctx, arch); }
+    public static int ArchExist(nint ctx, uint arch) { Need(); return seccomp_arch_exist(ctx, arch); }
 
     /// <summary>seccomp_arch_resolve_name ("x86_64" → AUDIT_ARCH_X86_64); 0 when unknown.</summary>
     public static uint ArchResolveName(string name)
     {
         Need();
-        fixed (byte* p = Z(name)) return p_arch_resolve_name(p);
+        fixed (byte* p = Z(name)) return seccomp_arch_resolve_name(p);
     }
 
-    public static uint ArchNative() { Need(); return p_arch_native(); }
+    public static uint ArchNative() { Need(); return seccomp_arch_native(); }
 
     /// <summary>seccomp_attr_set: 0 or -errno.</summary>
-    public static int AttrSet(nint ctx, int attr, uint value) { Need(); return p_attr_set(ctx, attr, value); }
+    public static int AttrSet(nint ctx, int attr, uint value) { Need(); return seccomp_attr_set(ctx, attr, value); }
 
     /// <summary>The native syscall number, or <see cref="__NR_SCMP_ERROR"/>.</summary>
     public static int SyscallResolveName(string name)
     {
         Need();
-        fixed (byte* p = Z(name)) return p_syscall_resolve_name(p);
+        fixed (byte* p = Z(name)) return seccomp_syscall_resolve_name(p);
     }
 
     /// <summary>The syscall number on <paramref name="arch"/>, or <see cref="__NR_SCMP_ERROR"/>.</summary>
     public static int SyscallResolveNameArch(uint arch, string name)
     {
         Need();
-        fixed (byte* p = Z(name)) return p_syscall_resolve_name_arch(arch, p);
+        fixed (byte* p = Z(name)) return seccomp_syscall_resolve_name_arch(arch, p);
     }
 
     /// <summary>seccomp_rule_add_array: 0 or -errno.</summary>
     public static int RuleAddArray(nint ctx, uint action, int syscall, ReadOnlySpan<ScmpArgCmp> args)
     {
         Need();
-        fixed (ScmpArgCmp* p = args) return p_rule_add_array(ctx, action, syscall, (uint)args.Length, args.Length == 0 ? null : p);
+        fixed (ScmpArgCmp* p = args) return seccomp_rule_add_array(ctx, action, syscall, (uint)args.Length, args.Length == 0 ? null : p);
     }
 
     /// <summary>seccomp_load: 0 or -errno.</summary>
-    public static int Load(nint ctx) { Need(); return p_load(ctx); }
+    public static int Load(nint ctx) { Need(); return seccomp_load(ctx); }
 
     /// <summary>seccomp_notify_fd: the listener fd of a loaded filter, or -errno.</summary>
-    public static int NotifyFd(nint ctx) { Need(); return p_notify_fd(ctx); }
+    public static int NotifyFd(nint ctx) { Need(); return seccomp_notify_fd(ctx); }
 
     /// <summary>seccomp_export_bpf: writes the raw BPF program to <paramref name="fd"/>; 0 or -errno.</summary>
-    public static int ExportBpf(nint ctx, int fd) { Need(); return p_export_bpf(ctx, fd); }
+    public static int ExportBpf(nint ctx, int fd) { Need(); return seccomp_export_bpf(ctx, fd); }
 
     /// <summary>The filter's BPF program (seccomp_export_bpf into a memfd): an array of 8-byte sock_filter.</summary>
     public static byte[] ExportBpf(nint ctx)
     {
         Need();
         using SafeFd fd = Check.Fd(Libc.memfd_create("skiff-seccomp-bpf", Libc.MFD_CLOEXEC), "memfd_create");
-        int rc = p_export_bpf(ctx, fd.Fd);
+        int rc = seccomp_export_bpf(ctx, fd.Fd);
         if (rc < 0) Check.Throw("seccomp_export_bpf", (Errno)(-rc));
         long size = Libc.FStat(fd).Size;
         var buf = new byte[size];
@@ -206,13 +183,13 @@ public static unsafe partial class Libseccomp
     private static partial nint pread(int fd, byte* buf, nint count, long offset);
 
     /// <summary>The API level libseccomp found for this kernel (5: notify; 6: notify with TSYNC).</summary>
-    public static uint ApiGet() { Need(); return p_api_get(); }
+    public static uint ApiGet() { Need(); return seccomp_api_get(); }
 
     /// <summary>"2.5.4".</summary>
     public static string Version()
     {
         Need();
-        uint* v = p_version();
+        uint* v = seccomp_version();
         return v == null ? "unknown" : $"{v[0]}.{v[1]}.{v[2]}";
     }
 }

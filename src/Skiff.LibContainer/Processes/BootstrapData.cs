@@ -25,7 +25,6 @@ internal sealed record BootstrapData
     internal const ushort UidmapPathAttr = 27288;
     internal const ushort GidmapPathAttr = 27289;
     internal const ushort TimensOffsetAttr = 27290;
-    internal const ushort PreloadAttr = 27291;
 
     internal const int NlmsgHdrLen = 16, NlaHdrLen = 4;
     internal const ushort NlmFRequest = 1;
@@ -58,9 +57,6 @@ internal sealed record BootstrapData
     /// <summary>timens_offsets text ("monotonic 1 0\nboottime 2 0\n"); see <see cref="FormatTimeOffsets"/>.</summary>
     public string? TimeOffsets { get; init; }
 
-    /// <summary>A library nsexec loads before it joins any namespace (libseccomp for an exec'd process, whose
-    /// container hides the host's libraries); the .NET runtime finds it loaded.</summary>
-    public string? Preload { get; init; }
 
     /// <summary>One "containerID hostID size" line per mapping, as /proc/&lt;pid&gt;/uid_map wants.</summary>
     public static string FormatIdMap(IEnumerable<LinuxIdMapping> mappings)
@@ -115,7 +111,6 @@ internal sealed record BootstrapData
         AddString(attrs, UidmapPathAttr, UidMapPath);
         AddString(attrs, GidmapPathAttr, GidMapPath);
         AddString(attrs, TimensOffsetAttr, TimeOffsets);
-        AddString(attrs, PreloadAttr, Preload);
 
         int size = NlmsgHdrLen;
         foreach ((ushort _, byte[] payload) in attrs) size += Align4(NlaHdrLen + payload.Length);

@@ -66,9 +66,7 @@ internal abstract class ParentProcess
             // An exec'd process joins cgroups that exist: a few writes, done before the bootstrap, so everything
             // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must).
             if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
-            // an exec'd process joins the container's mount namespace before .NET starts: nsexec loads libseccomp first
             BootstrapData boot = Bootstrap();
-            if (Seccomp.SeccompFilter.IsEnabled(_config.Spec.Linux?.Seccomp)) boot = boot with { Preload = "libseccomp.so.2" };
             Libc.WriteAll(initSock, boot.Encode(), "write bootstrap data");
             (stage1, Pid) = ReadPids(initSock);
             RecordPid?.Invoke(Pid);

@@ -91,8 +91,8 @@ internal static class SeccompFilter
             : throw new ContainerException($"string {action} is not a valid action for seccomp");
 
     /// <summary>
-    /// Loads libseccomp.so.2 now. <see cref="Compile"/> does it too; call either while the host's root is still
-    /// visible (before pivot_root), since the container's root may have no (or another) libseccomp.
+    /// Fails, runc-like, when libseccomp cannot be called: never in the static binary, which links it in; under the
+    /// JIT when libseccomp.so.2 is missing.
     /// </summary>
     public static void Preload()
     {

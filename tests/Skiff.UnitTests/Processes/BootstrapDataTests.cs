@@ -38,7 +38,6 @@ public class BootstrapDataTests
             ["UIDMAPPATH_ATTR"] = BootstrapData.UidmapPathAttr,
             ["GIDMAPPATH_ATTR"] = BootstrapData.GidmapPathAttr,
             ["TIMENSOFFSET_ATTR"] = BootstrapData.TimensOffsetAttr,
-            ["PRELOAD_ATTR"] = BootstrapData.PreloadAttr,
         };
         foreach ((string name, int value) in expected)
         {
@@ -105,13 +104,12 @@ public class BootstrapDataTests
             UidMapPath = "/usr/bin/newuidmap",
             GidMapPath = "/usr/bin/newgidmap",
             TimeOffsets = "boottime 2 0\nmonotonic 1 0\n",
-            Preload = "libseccomp.so.2",
         };
         var attrs = Parse(data.Encode());
         Assert.Equal([BootstrapData.CloneFlagsAttr, BootstrapData.UidmapAttr, BootstrapData.GidmapAttr,
             BootstrapData.RootlessEuidAttr, BootstrapData.UidmapPathAttr, BootstrapData.GidmapPathAttr,
-            BootstrapData.TimensOffsetAttr, BootstrapData.PreloadAttr], attrs.Select(a => a.Type));
-        Assert.Equal("libseccomp.so.2\0", System.Text.Encoding.UTF8.GetString(attrs[7].Payload));
+            BootstrapData.TimensOffsetAttr], attrs.Select(a => a.Type));
+        Assert.Equal("boottime 2 0\nmonotonic 1 0\n\0", System.Text.Encoding.UTF8.GetString(attrs[6].Payload));
         Assert.Equal("0 100000 65536\n\0", System.Text.Encoding.UTF8.GetString(attrs[1].Payload));
         Assert.Equal([1], attrs[3].Payload);
         Assert.Equal("/usr/bin/newgidmap\0", System.Text.Encoding.UTF8.GetString(attrs[5].Payload));

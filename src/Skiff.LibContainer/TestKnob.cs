@@ -6,6 +6,9 @@ namespace Skiff.LibContainer;
 /// Hidden test knob for the crash-consistency tests: env <c>SKIFF_TEST_CRASH=PHASE</c> makes `create` SIGKILL itself
 /// when it reaches PHASE (state, fifo, spawn, cgroup, pids, config, procHooks, procReady, state-ready, done), a real
 /// kill -9 at a chosen point. Read once; unset, each check is one null test. Not a supported configuration.
+/// <para>Env <c>SKIFF_TEST_CRIU_PIPE_CLAMPED=1</c> skips the lazy-pages pipe probe (<c>CheckLazyPagesServer</c>): the
+/// lazy-migration test runs criu with an LD_PRELOAD shim that clamps criu's pipe to fs.pipe-max-size, which skiff's
+/// own probe, in the static skiff binary, cannot see.</para>
 /// </summary>
 internal static class TestKnob
 {
@@ -14,6 +17,9 @@ internal static class TestKnob
     private static readonly string? s_crashAt = Environment.GetEnvironmentVariable(CrashVariable);
 
     public static bool Enabled => s_crashAt is not null;
+
+    /// <summary>Set by the test whose criu carries the pipe-clamping shim.</summary>
+    public static bool CriuPipeClamped => Environment.GetEnvironmentVariable("SKIFF_TEST_CRIU_PIPE_CLAMPED") == "1";
 
     /// <summary>Kills this process with SIGKILL if the knob names <paramref name="phase"/>.</summary>
     public static void Crash(string phase)

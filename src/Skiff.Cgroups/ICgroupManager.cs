@@ -9,6 +9,14 @@ public interface ICgroupManager
     /// to each (cgroup.procs); pid -1 creates the directories only.</summary>
     void Apply(int pid);
 
+    /// <summary>
+    /// Makes the directories <see cref="Apply"/> will make, ahead of it and best effort: create calls it while
+    /// nsexec works, so that the kernel's work of making a cgroup (enabling the cpuset static keys alone takes
+    /// milliseconds in a VM) is off the path. Reports nothing: <see cref="Apply"/> does everything again, and fails
+    /// with its own message. Nothing to do by default.
+    /// </summary>
+    void Prepare() { }
+
     /// <summary>Writes the limits. Null means nothing to set.</summary>
     void Set(LinuxResources? resources);
 

@@ -15,6 +15,9 @@ internal abstract class Controller
     /// <summary>Writes the limits this subsystem owns; <paramref name="dir"/> null when it has no cgroup.</summary>
     public virtual void Set(CgroupFs fs, string? dir, LinuxResources r) { }
 
+    /// <summary>Makes <paramref name="dir"/> ahead of <see cref="Apply"/> (see ICgroupManager.Prepare).</summary>
+    public virtual void Prepare(CgroupFs fs, string dir) => MkdirAll(dir);
+
     public static void Join(CgroupFs fs, string dir, int pid)
     {
         MkdirAll(dir);

@@ -20,6 +20,12 @@ internal sealed class CpusetController : Controller
         WriteProc(fs, dir, pid);
     }
 
+    public override void Prepare(CgroupFs fs, string dir)
+    {
+        EnsureParent(fs, Path.GetDirectoryName(dir)!);
+        MkdirAll(dir);
+    }
+
     public override void Set(CgroupFs fs, string? dir, LinuxResources r)
     {
         if (r.Cpu?.Cpus is { Length: > 0 } cpus)

@@ -65,6 +65,23 @@ internal sealed class FsManager : ICgroupManager
         }
     }
 
+    public void Prepare()
+    {
+        if (_loaded || _initial?.Unified is { Count: > 0 }) return;
+        foreach (Controller c in Controllers)
+        {
+            if (!_paths.TryGetValue(c.Name, out string? dir)) continue;
+            try
+            {
+                c.Prepare(_fs, dir);
+            }
+            catch (Exception ex) when (ex is SyscallException or IOException or CgroupException)
+            {
+                return; // Apply meets it again and says so
+            }
+        }
+    }
+
     public void Set(LinuxResources? resources)
     {
         if (resources is null) return;

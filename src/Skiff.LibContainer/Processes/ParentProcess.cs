@@ -68,6 +68,8 @@ internal abstract class ParentProcess
             if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
             BootstrapData boot = Bootstrap();
             Libc.WriteAll(initSock, boot.Encode(), "write bootstrap data");
+            // a container's cgroup directories are made while nsexec works; init joins them below
+            if (!_config.IsSetns) PrepareCgroup();
             (stage1, Pid) = ReadPids(initSock);
             RecordPid?.Invoke(Pid);
             TestKnob.Crash("pids");
@@ -105,6 +107,13 @@ internal abstract class ParentProcess
         TestKnob.Crash("cgroup");
         oomBefore = SafeOomCount();
         PhaseTrace.Mark("cgroup applied");
+    }
+
+    /// <summary>Makes the container's cgroup directories ahead of <see cref="ApplyCgroup"/> (best effort).</summary>
+    protected virtual void PrepareCgroup()
+    {
+        _cgroup.Prepare();
+        PhaseTrace.Mark("cgroup directories made");
     }
 
     /// <summary>Puts <paramref name="pid"/> into the container's cgroup: init (nsexec's stage 2, before its config),

@@ -24,6 +24,39 @@ public class LifecycleTests
     }
 
     [Fact]
+    public void Prepare_MakesTheDirsOnly_ApplyThenJoins()
+    {
+        using var h = new FakeHierarchy();
+        ICgroupManager m = CgroupManagerFactory.Create("c1", "/x/c1", false, false, h.Roots);
+        Assert.All(m.Paths.Values, dir => Assert.False(Directory.Exists(dir), dir));
+        m.Prepare();
+        foreach (string dir in m.Paths.Values)
+        {
+            Assert.True(Directory.Exists(dir), dir);
+            Assert.False(File.Exists(Path.Join(dir, "cgroup.procs")), dir); // no pid written
+        }
+        Assert.DoesNotContain(FakeHierarchy.Log(m), w => w.Path.EndsWith("cgroup.procs", StringComparison.Ordinal));
+        m.Apply(7);
+        Assert.Equal(new[] { 7 }, m.GetPids());
+        Assert.Equal("7", File.ReadAllText(Path.Join(m.Paths["memory"], "cgroup.procs")));
+        m.Destroy();
+        Assert.False(m.Exists());
+    }
+
+    [Fact]
+    public void Prepare_FailsQuietly_ApplyReports()
+    {
+        using var h = new FakeHierarchy();
+        ICgroupManager m = CgroupManagerFactory.Create("c1", "/x/c1", false, false, h.Roots);
+        // a file where the container's memory parent directory must go: mkdir fails (ENOTDIR)
+        File.WriteAllText(h.Dir("memory/x"), "");
+        m.Prepare(); // says nothing
+        var e = Assert.ThrowsAny<Exception>(() => m.Apply(7));
+        Assert.Contains("memory/x/c1", e.Message);
+        Assert.True(Directory.Exists(m.Paths["cpuset"])); // what came before the failure was made
+    }
+
+    [Fact]
     public void Load_RoundTrip_JoinsExistingDirsOnly()
     {
         using var h = new FakeHierarchy();

@@ -27,7 +27,7 @@ public sealed class ContainerState
     /// <summary>
     /// True from the moment `create` has its state directory until init reported ready: the record then lists what
     /// create is about to make (cgroup paths, RDT group, init's pid once known), so that after a crash at any
-    /// moment `delete --force` finds and removes all of it. Cleared in the state.json written on procReady.
+    /// moment `delete --force` finds and removes all of it. Cleared in the state.json written once procRun is sent.
     /// </summary>
     [JsonPropertyName("skiff_creating")] public bool Creating { get; set; }
     /// <summary>The `create` process writing this record (pid, start time): while it lives the container is

@@ -3,13 +3,16 @@ using Skiff.Cgroups.Rdt;
 using Skiff.LibContainer.Hooks;
 using Skiff.LibContainer.Wire;
 using Skiff.Linux;
+using Skiff.Linux.Logging;
 using Skiff.RuntimeSpec;
 
 namespace Skiff.LibContainer.Processes;
 
 /// <summary>
 /// The parent side of starting a container's init (runc's initProcess.start): new namespaces as the spec asks,
-/// netDevices moved in, cgroup limits and prestart/createRuntime hooks on procHooks, state.json on procReady.
+/// netDevices moved in, cgroup limits and prestart/createRuntime hooks on procHooks, state.json once procRun is sent
+/// (runc writes it after the whole start; here init's last steps, capabilities, seccomp and the exec fifo's open,
+/// overlap the write).
 /// </summary>
 internal sealed class InitProcess : ParentProcess
 {
@@ -19,7 +22,7 @@ internal sealed class InitProcess : ParentProcess
     /// written on procHooks, next to the cgroup limits (runc's initProcess.start).</summary>
     public IntelRdtManager? IntelRdt { get; init; }
 
-    /// <param name="saveState">Called on procReady with the init pid and start time; writes state.json.</param>
+    /// <param name="saveState">Called once procRun is sent, with the init pid and start time; writes state.json.</param>
     public InitProcess(InitConfig config, ICgroupManager cgroup, SafeFd fifo, SafeFd? console,
         Func<int, ulong, ContainerState> saveState)
         : base(config, cgroup, fifo, console) => _saveState = saveState;
@@ -124,10 +127,11 @@ internal sealed class InitProcess : ParentProcess
         }
     }
 
-    protected override void OnReady()
+    protected override void OnRunSent()
     {
-        base.OnReady();
+        // init is our child: even exited, it stays readable (a zombie) until we reap it
         ulong start = ProcStat.Read(Pid)?.Start ?? throw new ContainerException("container init exited");
         _saveState(Pid, start);
+        PhaseTrace.Mark("state.json written");
     }
 }

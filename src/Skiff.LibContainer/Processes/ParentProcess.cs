@@ -126,11 +126,14 @@ internal abstract class ParentProcess
     /// <summary>procHooks (init only): cgroup limits, prestart and createRuntime hooks.</summary>
     protected virtual void OnHooks() => throw new ContainerException("unexpected procHooks from a setns process");
 
-    /// <summary>procReady: rlimits by prlimit (and for init, state.json).</summary>
+    /// <summary>procReady: rlimits by prlimit, before procRun (an exec'd process execs right after it).</summary>
     protected virtual void OnReady()
     {
         if (_config.Process.Rlimits is { Count: > 0 } rl) Rlimits.Set(Pid, rl);
     }
+
+    /// <summary>After procRun is sent (init: state.json, while init drops its privileges).</summary>
+    protected virtual void OnRunSent() { }
 
     /// <summary>
     /// The pid the agent sees as the container's (state.pid): init's own for init; for an exec'd process the
@@ -315,8 +318,9 @@ internal abstract class ParentProcess
                     break;
                 case SyncType.procReady:
                     OnReady();
-                    PhaseTrace.Mark("rlimits, state.json written");
+                    PhaseTrace.Mark("rlimits set");
                     sync.Send(SyncType.procRun);
+                    OnRunSent();
                     break;
                 case SyncType.procSeccomp:
                     OnSeccomp(sync, msg.Message);

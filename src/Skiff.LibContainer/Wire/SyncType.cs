@@ -16,8 +16,9 @@ namespace Skiff.LibContainer.Wire;
 ///      |   procHooksDone ---------------------------> |  createContainer hooks, pivot_root, console,
 ///      |                                              |  hostname, sysctl, masked/readonly paths
 ///      | <------------------------------- procReady   |
-///  rlimits (prlimit), state.json written               |
+///  rlimits (prlimit)                                    |
 ///      |   procRun ---------------------------------> |  user, capabilities, no_new_privs, seccomp
+///  state.json written (init: created)                  |
 ///      | <--------------------------- (socket closed) |  waits on exec.fifo until `start`, then execve
 ///  any time: procError {"message"} from the child ends the start with that error.
 /// </code>

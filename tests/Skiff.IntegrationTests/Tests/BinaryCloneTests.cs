@@ -11,14 +11,14 @@ namespace Skiff.IntegrationTests.Tests;
 /// that runs the runtime's binary again as the interpreter of an entry script "#!/proc/self/exe". The attacker is
 /// real (Attackers/attack.c, static): it opens /proc/PID/exe read-only, waits until nothing executes the file any
 /// more and writes it through /proc/self/fd/N. Nothing is left to timing: the created init waits until the test
-/// starts it, and an exec'd runtime is held by the image itself: the script names a FIFO as its log
-/// ("#!/proc/self/exe --log=/hold"), the runtime blocks opening it before it does anything else, and the attacker
-/// opens the FIFO (releasing it) only once it has the binary open. That needs nothing of the binary but runc's
-/// --log flag, so it works against any runtime, static or dynamic (for a dynamic one the image also ships the
-/// loader and the libraries `ldd` lists). The runtime under test is a copy in a temp dir, never the build. Each test
-/// also runs the same attack against a copy of the binary inside the image executed plainly ("#!/rt-copy
-/// --log=/hold"): the control that the attack writes a binary when it is not a clone. With
-/// SKIFF_RUNTIME=/usr/sbin/runc: runc 1.1.5 is protected too (a read-only bind, EROFS).
+/// starts it (the attacker is exec'd into the created container first), and an exec'd runtime is held by the image
+/// itself: the script names a FIFO as its log ("#!/proc/self/exe --log=/hold"), the runtime blocks opening it before
+/// it looks at its command, and the attacker opens the FIFO (releasing it) only once it has the binary open. That
+/// needs nothing of the binary but runc's --log flag, so it works against any runtime, static or dynamic (for a
+/// dynamic one the image also ships the loader and the libraries `ldd` lists). The runtime under test is a copy in a
+/// temp dir, never the build. Each test also runs the same attack against a copy of the binary inside the image
+/// executed plainly by a container process ("#!/rt-copy --log=/hold"): the control that the attack writes a binary
+/// when it is not a clone. With SKIFF_RUNTIME=/usr/sbin/runc: runc 1.1.5 is protected too (a read-only bind, EROFS).
 /// </summary>
 public sealed class BinaryCloneTests : ContainerTest
 {
@@ -66,7 +66,11 @@ public sealed class BinaryCloneTests : ContainerTest
         Rt.CreateAndStart(cid, c);
         string pidFile = Path.Combine(c.Dir, "held.pid");
         Rt.Exec("exec", "-d", "--pid-file", pidFile, cid, "/entry-control.sh").AssertSuccess();
-        string held = ContainerPid(int.Parse(File.ReadAllText(pidFile).Trim()));
+        int hostPid = int.Parse(File.ReadAllText(pidFile).Trim());
+        // exec -d may return before its process has exec'd: wait until it runs the script (then /rt-copy is its exe)
+        WaitUntil(() => HostProc.Cmdline(hostPid).EndsWith(" /entry-control.sh", StringComparison.Ordinal),
+            "the held process runs /entry-control.sh");
+        string held = ContainerPid(hostPid);
         Rt.Exec("exec", "-d", cid, "/attack", "pid", held, "/result", "/hold").AssertSuccess();
         Assert.Equal($"caught {held} /rt-copy", WaitForFile(c, "result.caught"));
         Assert.Equal("wrote OK /rt-copy", WaitForFile(c, "result"));
@@ -152,21 +156,27 @@ public sealed class BinaryCloneTests : ContainerTest
     private static string WaitForFile(Bundle b, string name, RunResult? exec = null)
     {
         string path = Path.Combine(b.RootfsPath, name);
-        var deadline = DateTime.UtcNow + ResultTimeout;
-        while (!File.Exists(path))
-        {
-            Assert.True(DateTime.UtcNow < deadline,
-                $"the attacker reported no {name} within {ResultTimeout}" +
-                (exec is null ? "" : $"\n{exec.Describe()} exited {exec.ExitCode}:\n{exec.Stderr}"));
-            Thread.Sleep(100);
-        }
+        WaitUntil(() => File.Exists(path), $"the attacker reports {name}" +
+            (exec is null ? "" : $" ({exec.Describe()} exited {exec.ExitCode}:\n{exec.Stderr})"));
         return File.ReadAllText(path).Trim();
     }
 
-    /// <summary>The pid of host process <paramref name="hostPid"/> in its own (the container's) pid namespace.</summary>
+    /// <summary>Polls <paramref name="done"/>; a bound against a hang, not a timed assertion.</summary>
+    private static void WaitUntil(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + ResultTimeout;
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not seen within {ResultTimeout}: {what}");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>The pid of host process <paramref name="hostPid"/> in the container's pid namespace.</summary>
     private static string ContainerPid(int hostPid)
     {
-        string line = HostProc.Status(hostPid).Split('\n').Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+        string line = HostProc.Status(hostPid).Split('\n')
+            .Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
         return line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[^1];
     }
 

@@ -669,6 +669,24 @@ static void prefault_writable_segment(void)
 	dl_iterate_phdr(prefault_one, NULL);
 }
 
+/*
+ * The same for malloc's heap: the runtime's native allocations (threads, handle tables, the GC's
+ * own) come from glibc's main arena, which brk grows by M_TOP_PAD (128 KiB) at a time; each first
+ * touch of a page would fault. The arena's first extent is mapped in one madvise. Only in the
+ * process that starts the runtime.
+ */
+static void prefault_heap(void)
+{
+	void *p = malloc(1); /* sets the heap up, if nothing has yet */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)p & ~(page - 1);
+	uintptr_t end = (uintptr_t)sbrk(0);
+
+	if (p != NULL && end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	free(p);
+}
+
 __attribute__((constructor)) static void nsexec(void)
 {
 	const char *env = getenv(ENV_INITPIPE);
@@ -681,6 +699,7 @@ __attribute__((constructor)) static void nsexec(void)
 		userns_holder();
 	if (env == NULL) {
 		prefault_writable_segment();
+		prefault_heap();
 		done_ns = monotonic_ns();
 		return;
 	}
@@ -729,5 +748,6 @@ __attribute__((constructor)) static void nsexec(void)
 	free(c.data);
 	debug("<= nsexec container setup");
 	prefault_writable_segment();
+	prefault_heap();
 	done_ns = monotonic_ns();
 }

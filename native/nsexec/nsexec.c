@@ -639,6 +639,22 @@ __attribute__((noreturn)) static void userns_holder(void)
 #define MADV_POPULATE_WRITE 23
 #endif
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* Maps the file pages of [start, end) that are in the page cache, in one call: about 0.2 us a page
+ * here, against 24 us for each fault that maps 64 KiB around the page touched. */
+static void populate_read(uintptr_t start, uintptr_t end)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	start &= ~(page - 1);
+	end = (end + page - 1) & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_READ);
+}
+
 static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
@@ -655,6 +671,10 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 		uintptr_t end =
 			(info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+		/* the file-backed head (the type data): mapped in one go too, copied only where
+		 * written */
+		populate_read(info->dlpi_addr + ph->p_vaddr,
+			      info->dlpi_addr + ph->p_vaddr + ph->p_filesz);
 	}
 	return 1; /* the first object is the program itself */
 }
@@ -664,9 +684,24 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
  * costly trap under a hypervisor. One madvise (Linux 5.14+; ignored before) maps it in one go. Only
  * in the process that starts the runtime: before a fork the pages would only be copied again.
  */
+/* Defined by src/Skiff.Cli/layout/native.ld (tools/layout): the code the usual calls run, first in
+ * the binary. */
+extern char __skiff_hot_native_start[] __attribute__((weak));
+extern char __skiff_hot_native_end[] __attribute__((weak));
+extern char __skiff_hot_managed_size[] __attribute__((weak));
+extern char __start___managedcode[] __attribute__((weak));
+
 static void prefault_writable_segment(void)
 {
 	dl_iterate_phdr(prefault_one, NULL);
+	/* the hot code, mapped anyway by the faults of a usual call */
+	if (__skiff_hot_native_start != NULL && __skiff_hot_native_end != NULL)
+		populate_read((uintptr_t)__skiff_hot_native_start,
+			      (uintptr_t)__skiff_hot_native_end);
+	if (__start___managedcode != NULL && __skiff_hot_managed_size != NULL)
+		populate_read((uintptr_t)__start___managedcode,
+			      (uintptr_t)__start___managedcode +
+				      (uintptr_t)__skiff_hot_managed_size);
 }
 
 /*

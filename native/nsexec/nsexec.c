@@ -680,28 +680,15 @@ static int prefault_one(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * The .NET runtime writes its zero-initialised data (.bss) early: one page fault per page, each a
- * costly trap under a hypervisor. One madvise (Linux 5.14+; ignored before) maps it in one go. Only
- * in the process that starts the runtime: before a fork the pages would only be copied again.
+ * The .NET runtime writes its zero-initialised data (.bss) early and reads its type data (the
+ * writable segment's file-backed head) all over: one page fault per page or per 64 KiB, each a
+ * costly trap under a hypervisor. One madvise each (Linux 5.14+; ignored before) maps them in one
+ * go. Only in the process that starts the runtime: before a fork the pages would only be copied
+ * again.
  */
-/* Defined by src/Skiff.Cli/layout/native.ld (tools/layout): the code the usual calls run, first in
- * the binary. */
-extern char __skiff_hot_native_start[] __attribute__((weak));
-extern char __skiff_hot_native_end[] __attribute__((weak));
-extern char __skiff_hot_managed_size[] __attribute__((weak));
-extern char __start___managedcode[] __attribute__((weak));
-
 static void prefault_writable_segment(void)
 {
 	dl_iterate_phdr(prefault_one, NULL);
-	/* the hot code, mapped anyway by the faults of a usual call */
-	if (__skiff_hot_native_start != NULL && __skiff_hot_native_end != NULL)
-		populate_read((uintptr_t)__skiff_hot_native_start,
-			      (uintptr_t)__skiff_hot_native_end);
-	if (__start___managedcode != NULL && __skiff_hot_managed_size != NULL)
-		populate_read((uintptr_t)__start___managedcode,
-			      (uintptr_t)__start___managedcode +
-				      (uintptr_t)__skiff_hot_managed_size);
 }
 
 /*

@@ -12,21 +12,16 @@ repo=$(cd "$here/../.." && pwd)
 layout=$repo/src/Skiff.Cli/layout
 tmp=$(mktemp -d /var/tmp/skiff-layout-build.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# without the hot-code symbols: nsexec would map (and so read in) those ranges whole, and the measurement would
-# see every page of them as touched
-grep -v '__skiff_hot' "$layout/native.ld" > "$tmp/measured.ld" 2>/dev/null || true
 dotnet publish "$repo/src/Skiff.Cli" -c Release -o "$tmp/out" -p:StripSymbols=false \
-    -p:IntermediateOutputPath="$tmp/obj/" -p:SkiffLinkMap="$tmp/skiff.map" -p:SkiffNativeLayout="$tmp/measured.ld" \
-    >"$tmp/build.log" 2>&1 ||
+    -p:IntermediateOutputPath="$tmp/obj/" -p:SkiffLinkMap="$tmp/skiff.map" >"$tmp/build.log" 2>&1 ||
     { tail -n 20 "$tmp/build.log" >&2; exit 1; }
 scenarios=(lifecycle ops misc)
 for s in "${scenarios[@]}"; do
     "$here/measure.sh" "$tmp/out/skiff" "$s" "$tmp/pages.$s"
 done
 pages=("${scenarios[@]/#/$tmp/pages.}")
-FIRST_GROUP_BYTES_FILE=$tmp/first python3 "$here/order.py" "$tmp/out/skiff" "${pages[@]}" > "$tmp/managed.order"
-HOT_MANAGED_BYTES=$(cat "$tmp/first") python3 "$here/native.py" "$tmp/out/skiff" "$tmp/skiff.map" "${pages[@]}" \
-    > "$tmp/native.ld"
+python3 "$here/order.py" "$tmp/out/skiff" "${pages[@]}" > "$tmp/managed.order"
+python3 "$here/native.py" "$tmp/out/skiff" "$tmp/skiff.map" "${pages[@]}" > "$tmp/native.ld"
 mkdir -p "$layout"
 mv "$tmp/managed.order" "$tmp/native.ld" "$layout/"
 echo "make-layout.sh: wrote $layout/managed.order and $layout/native.ld; rebuild out/skiff (./build.sh)" >&2

@@ -3,7 +3,7 @@
 symbol build: first the methods on the pages the first PAGES file lists (tools/layout/measure.sh's output for
 BINARY), then those of the next file not listed yet, and so on; each group in BINARY's address order, so that what
 runs together stays together. Methods no scenario touches follow in ILC's own order. A summary goes to stderr."""
-import os, subprocess, sys
+import subprocess, sys
 
 
 def loads(binary):
@@ -41,22 +41,18 @@ def main():
         if len(f) == 4 and f[2] in "tT":
             syms.append((int(f[0], 16), int(f[1], 16), f[3]))
     managed = sorted((a, s, n) for a, s, n in syms if start <= a < stop)
-    seen, total, first = set(), 0, None
+    seen, total = set(), 0
     for pf in pagefiles:
         pages = touched(segs, pf)
         group = [(a, s, n) for a, s, n in managed if n not in seen and on(pages, a, s)]
         size = sum(s for a, s, n in group)
         total += size
-        if first is None:
-            first = size
         print(f"{pf}: {len(group)} more methods, {size // 1024} KiB", file=sys.stderr)
         for a, s, n in group:
             seen.add(n)
             print(n)
     print(f"{len(seen)} of {len(managed)} managed methods first ({total // 1024} of {(stop - start) // 1024} KiB)", file=sys.stderr)
-    if len(sys.argv) > 0 and os.environ.get("FIRST_GROUP_BYTES_FILE"):
-        with open(os.environ["FIRST_GROUP_BYTES_FILE"], "w") as f:
-            f.write(f"{first or 0}\n")
+
 
 
 if __name__ == "__main__":

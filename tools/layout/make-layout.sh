@@ -3,7 +3,8 @@
 # managed.order (ILC's method order) and native.ld (a linker script for the native code), so that the code a call
 # runs sits together in the binary. Builds a symbol build of the current sources with the current layout, runs
 # the scenarios of workload.sh with it (measure.sh: each touched page, exactly), and puts first the methods and
-# native sections on the pages of `lifecycle`, then `ops`, then `misc`. Run it after larger code changes (names
+# native sections on the pages of `lifecycle`, then `ops`, then `misc`; of the lifecycle's methods, those a perf
+# profile of it (sample.sh, sampled.py) saw running come first of all. Run it after larger code changes (names
 # that are gone are ignored, new code lands after the measured one); running it twice settles the layout.
 # Needs root (a loop device, a private mount namespace, containers), gcc, jq, busybox-static, python3.
 set -euo pipefail
@@ -20,7 +21,16 @@ for s in "${scenarios[@]}"; do
     "$here/measure.sh" "$tmp/out/skiff" "$s" "$tmp/pages.$s"
 done
 pages=("${scenarios[@]/#/$tmp/pages.}")
-python3 "$here/order.py" "$tmp/out/skiff" "${pages[@]}" > "$tmp/managed.order"
+# the methods the lifecycle spends time in (perf, when installed): first of all, densest
+first=()
+if command -v perf >/dev/null; then
+    "$repo/examples/make-busybox-bundle.sh" "$tmp/bundle" "$tmp/out/skiff" >/dev/null
+    cp "$tmp/bundle/config.json" "$tmp/bundle/config.base.json"
+    perf record -q -F 30000 -o "$tmp/perf.data" -- bash "$here/sample.sh" "$tmp/out/skiff" "$tmp" 40 2>/dev/null
+    python3 "$here/sampled.py" "$tmp/out/skiff" "$tmp/perf.data" > "$tmp/sampled"
+    first=(--first "$tmp/sampled")
+fi
+python3 "$here/order.py" "${first[@]}" "$tmp/out/skiff" "${pages[@]}" > "$tmp/managed.order"
 python3 "$here/native.py" "$tmp/out/skiff" "$tmp/skiff.map" "${pages[@]}" > "$tmp/native.ld"
 mkdir -p "$layout"
 mv "$tmp/managed.order" "$tmp/native.ld" "$layout/"

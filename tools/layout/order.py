@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""tools/layout/order.py BINARY PAGES... : ILC's --order file (one managed method symbol per line) for BINARY, a
+"""tools/layout/order.py [--first NAMES] BINARY PAGES... : ILC's --order file (one managed method symbol per line) for BINARY, a
 symbol build: first the methods on the pages the first PAGES file lists (tools/layout/measure.sh's output for
 BINARY), then those of the next file not listed yet, and so on; each group in BINARY's address order, so that what
-runs together stays together. Methods no scenario touches follow in ILC's own order. A summary goes to stderr."""
+runs together stays together. With --first, the methods NAMES lists (tools/layout/sampled.py: those a
+profile saw running) that lie on the first file's pages come before all of them. Methods no scenario touches
+follow in ILC's own order. A summary goes to stderr."""
 import subprocess, sys
 
 
@@ -31,7 +33,12 @@ def on(pages, addr, size):
 
 
 def main():
-    binary, pagefiles = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    first_names = set()
+    if args and args[0] == "--first":
+        first_names = {line.strip() for line in open(args[1]) if line.strip()}
+        args = args[2:]
+    binary, pagefiles = args[0], args[1:]
     segs = loads(binary)
     syms, start, stop = [], None, None
     for line in subprocess.run(["nm", "-S", "--defined-only", binary], capture_output=True, text=True, check=True).stdout.splitlines():
@@ -42,6 +49,15 @@ def main():
             syms.append((int(f[0], 16), int(f[1], 16), f[3]))
     managed = sorted((a, s, n) for a, s, n in syms if start <= a < stop)
     seen, total = set(), 0
+    if first_names:
+        # the sampled methods of the first scenario's pages, before the rest of them
+        pages = touched(segs, pagefiles[0])
+        group = [(a, s, n) for a, s, n in managed if n in first_names and on(pages, a, s)]
+        total += sum(s for a, s, n in group)
+        print(f"sampled: {len(group)} methods first, {sum(s for a, s, n in group) // 1024} KiB", file=sys.stderr)
+        for a, s, n in group:
+            seen.add(n)
+            print(n)
     for pf in pagefiles:
         pages = touched(segs, pf)
         group = [(a, s, n) for a, s, n in managed if n not in seen and on(pages, a, s)]

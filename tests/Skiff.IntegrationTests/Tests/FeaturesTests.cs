@@ -137,7 +137,8 @@ public sealed class FeaturesTests : ContainerTest
 
     private static string InstalledLibseccomp()
     {
-        var psi = new ProcessStartInfo("dpkg-query", ["-W", "-f", "${Version}", "libseccomp2"]) { RedirectStandardOutput = true };
+        // the static skiff links libseccomp-dev's libseccomp.a: that package's version is the one built in
+        var psi = new ProcessStartInfo("dpkg-query", ["-W", "-f", "${Version}", "libseccomp-dev"]) { RedirectStandardOutput = true };
         using var p = Process.Start(psi)!;
         var v = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

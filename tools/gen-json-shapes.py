@@ -148,7 +148,7 @@ def main():
             lines.append(
                 f'        new JsonField("{json}", {shape(t, deps)}, {settable}, o => (({q})o).{prop}, (o, v) => (({q})o).{prop} = ({qualify(t)})v!),')
         go = "specs." + GO_NAMES.get(name, name)
-        bodies[name] = (f'    {vis} static readonly ObjectShape {name} = new("{go}", () => new global::{qual}(),\n    [\n'
+        bodies[name] = (f'    {vis} static readonly ObjectShape {name} = new("{go}", () => new global::{qual}(), () =>\n    [\n'
                         + "\n".join(lines) + "\n    ]);\n")
         deps_of[name] = deps - {name}
     order, seen = [], set()

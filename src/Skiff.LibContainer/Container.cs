@@ -96,9 +96,9 @@ public sealed partial class Container
     public static Container LoadSummary(string root, string id) => Load(root, id, SummaryShape);
 
     private static readonly ObjectShape SummaryShape = new(SkiffShapes.ContainerState.GoName, SkiffShapes.ContainerState.Create,
-        [.. SkiffShapes.ContainerState.Fields.Select(f => f.Name != "config" ? f : new JsonField(f.Name,
+        () => [.. SkiffShapes.ContainerState.Fields.Select(f => f.Name != "config" ? f : new JsonField(f.Name,
             new ObjectShape(SpecShapes.Spec.GoName, SpecShapes.Spec.Create,
-                [.. SpecShapes.Spec.Fields.Where(s => s.Name is "ociVersion" or "annotations")]),
+                () => [.. SpecShapes.Spec.Fields.Where(s => s.Name is "ociVersion" or "annotations")]),
             f.Nullable, f.Get, f.Set))]);
 
     private static Container Load(string root, string id, ObjectShape shape)
@@ -156,9 +156,13 @@ public sealed partial class Container
 
     private void SaveState()
     {
-        byte[] json = JsonShapes.ToUtf8(_state, SkiffShapes.ContainerState);
-        AtomicFile.Write(Path.Combine(StateDir, StateFile), json, 0x180 /* 0600 */);
+        // create writes it three times: one buffer, grown once to the document's size
+        _stateJson ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        AtomicFile.Write(Path.Combine(StateDir, StateFile), JsonShapes.ToUtf8(_state, SkiffShapes.ContainerState, _stateJson),
+            0x180 /* 0600 */);
     }
+
+    private System.Buffers.ArrayBufferWriter<byte>? _stateJson;
 
     /// <summary>The container's cgroups from state.json; with --systemd-cgroup, Destroy and Set also talk to its unit.</summary>
     private ICgroupManager Cgroup() => CgroupManagerFactory.Load(_state.CgroupPaths, rootless: _state.Rootless,

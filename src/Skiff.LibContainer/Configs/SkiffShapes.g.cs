@@ -7,7 +7,7 @@ namespace Skiff.LibContainer.Configs;
 /// <summary>The JSON shapes of src/Skiff.LibContainer/ContainerState.cs, src/Skiff.LibContainer/Wire/InitConfig.cs, src/Skiff.LibContainer/Wire/MountIdMapping.cs, src/Skiff.LibContainer/Wire/MountRequest.cs (generated; dependencies first).</summary>
 internal static class SkiffShapes
 {
-    internal static readonly ObjectShape ContainerState = new("specs.ContainerState", () => new global::Skiff.LibContainer.ContainerState(),
+    internal static readonly ObjectShape ContainerState = new("specs.ContainerState", () => new global::Skiff.LibContainer.ContainerState(), () =>
     [
         new JsonField("id", JsonShape.String, false, o => ((global::Skiff.LibContainer.ContainerState)o).Id, (o, v) => ((global::Skiff.LibContainer.ContainerState)o).Id = (string)v!),
         new JsonField("bundle", JsonShape.String, false, o => ((global::Skiff.LibContainer.ContainerState)o).Bundle, (o, v) => ((global::Skiff.LibContainer.ContainerState)o).Bundle = (string)v!),
@@ -28,7 +28,7 @@ internal static class SkiffShapes
         new JsonField("config", global::Skiff.RuntimeSpec.Json.SpecShapes.Spec, false, o => ((global::Skiff.LibContainer.ContainerState)o).Config, (o, v) => ((global::Skiff.LibContainer.ContainerState)o).Config = (global::Skiff.RuntimeSpec.Spec)v!),
     ]);
 
-    internal static readonly ObjectShape InitConfig = new("specs.InitConfig", () => new global::Skiff.LibContainer.Wire.InitConfig(),
+    internal static readonly ObjectShape InitConfig = new("specs.InitConfig", () => new global::Skiff.LibContainer.Wire.InitConfig(), () =>
     [
         new JsonField("containerId", JsonShape.String, false, o => ((global::Skiff.LibContainer.Wire.InitConfig)o).ContainerId, (o, v) => ((global::Skiff.LibContainer.Wire.InitConfig)o).ContainerId = (string)v!),
         new JsonField("bundle", JsonShape.String, false, o => ((global::Skiff.LibContainer.Wire.InitConfig)o).Bundle, (o, v) => ((global::Skiff.LibContainer.Wire.InitConfig)o).Bundle = (string)v!),
@@ -46,7 +46,7 @@ internal static class SkiffShapes
         new JsonField("cgroupPaths", new MapShape(JsonShape.String, () => new Dictionary<string, string>()), true, o => ((global::Skiff.LibContainer.Wire.InitConfig)o).CgroupPaths, (o, v) => ((global::Skiff.LibContainer.Wire.InitConfig)o).CgroupPaths = (Dictionary<string, string>?)v!),
     ]);
 
-    internal static readonly ObjectShape MountIdMapping = new("specs.MountIdMapping", () => new global::Skiff.LibContainer.Wire.MountIdMapping(),
+    internal static readonly ObjectShape MountIdMapping = new("specs.MountIdMapping", () => new global::Skiff.LibContainer.Wire.MountIdMapping(), () =>
     [
         new JsonField("uidMappings", new ListShape(global::Skiff.RuntimeSpec.Json.SpecShapes.LinuxIdMapping, () => new List<global::Skiff.RuntimeSpec.LinuxIdMapping>()), true, o => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).UidMappings, (o, v) => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).UidMappings = (List<global::Skiff.RuntimeSpec.LinuxIdMapping>?)v!),
         new JsonField("gidMappings", new ListShape(global::Skiff.RuntimeSpec.Json.SpecShapes.LinuxIdMapping, () => new List<global::Skiff.RuntimeSpec.LinuxIdMapping>()), true, o => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).GidMappings, (o, v) => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).GidMappings = (List<global::Skiff.RuntimeSpec.LinuxIdMapping>?)v!),
@@ -54,7 +54,7 @@ internal static class SkiffShapes
         new JsonField("recursive", JsonShape.Bool, false, o => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).Recursive, (o, v) => ((global::Skiff.LibContainer.Wire.MountIdMapping)o).Recursive = (bool)v!),
     ]);
 
-    internal static readonly ObjectShape MountRequest = new("specs.MountRequest", () => new global::Skiff.LibContainer.Wire.MountRequest(),
+    internal static readonly ObjectShape MountRequest = new("specs.MountRequest", () => new global::Skiff.LibContainer.Wire.MountRequest(), () =>
     [
         new JsonField("source", JsonShape.String, false, o => ((global::Skiff.LibContainer.Wire.MountRequest)o).Source, (o, v) => ((global::Skiff.LibContainer.Wire.MountRequest)o).Source = (string)v!),
         new JsonField("recursive", JsonShape.Bool, false, o => ((global::Skiff.LibContainer.Wire.MountRequest)o).Recursive, (o, v) => ((global::Skiff.LibContainer.Wire.MountRequest)o).Recursive = (bool)v!),

@@ -35,11 +35,27 @@ public class JsonShape
     public static JsonShape DateTimeOffset { get; } = new(ShapeKind.DateTimeOffset, "time.Time");
 }
 
-/// <summary>A class: its fields in declaration order (the order they are written in).</summary>
-public sealed class ObjectShape(string goName, Func<object> create, JsonField[] fields) : JsonShape(ShapeKind.Object, goName)
+/// <summary>
+/// A class: its fields in declaration order (the order they are written in). The fields are made when first asked
+/// for: a process builds the fields (names, accessors, element shapes) of only the classes its documents hold,
+/// not of all of the spec's some 60 classes with their 350 fields at the first use of a shape table.
+/// </summary>
+public sealed class ObjectShape(string goName, Func<object> create, Func<JsonField[]> fields) : JsonShape(ShapeKind.Object, goName)
 {
+    private JsonField[]? _fields;
+
+    public ObjectShape(string goName, Func<object> create, JsonField[] fields) : this(goName, create, () => fields) { }
+
     public Func<object> Create { get; } = create;
-    public JsonField[] Fields { get; } = fields;
+
+    public JsonField[] Fields
+    {
+        get
+        {
+            // a race makes the same array twice, and one of them is kept: both are correct
+            return _fields ?? Interlocked.CompareExchange(ref _fields, fields(), null) ?? _fields!;
+        }
+    }
 
     /// <summary>Go's field lookup: the exact JSON name first, else the first case-insensitive match.</summary>
     public JsonField? Find(string key)

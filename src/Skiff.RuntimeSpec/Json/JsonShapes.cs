@@ -13,11 +13,18 @@ namespace Skiff.RuntimeSpec.Json;
 public static class JsonShapes
 {
     /// <summary><paramref name="value"/> as UTF-8 JSON.</summary>
-    public static byte[] ToUtf8(object value, ObjectShape shape, JsonWriterOptions options = default)
+    public static byte[] ToUtf8(object value, ObjectShape shape, JsonWriterOptions options = default) =>
+        ToUtf8(value, shape, new ArrayBufferWriter<byte>(4096), options).ToArray();
+
+    /// <summary><paramref name="value"/> as UTF-8 JSON in <paramref name="buf"/>, which is emptied first: for a caller
+    /// that writes again and again (state.json), without a new buffer and a copy each time. The bytes are
+    /// <paramref name="buf"/>'s until it is used again.</summary>
+    public static ReadOnlySpan<byte> ToUtf8(object value, ObjectShape shape, ArrayBufferWriter<byte> buf,
+        JsonWriterOptions options = default)
     {
-        var buf = new ArrayBufferWriter<byte>(4096);
+        buf.ResetWrittenCount();
         using (var w = new Utf8JsonWriter(buf, options)) Write(w, value, shape);
-        return buf.WrittenSpan.ToArray();
+        return buf.WrittenSpan;
     }
 
     /// <summary>Writes <paramref name="value"/> (not null) as a JSON value of <paramref name="shape"/>.</summary>

@@ -7,7 +7,7 @@ namespace Skiff.RuntimeSpec.Json;
 /// <summary>The JSON shapes of src/Skiff.RuntimeSpec/Spec.cs, src/Skiff.RuntimeSpec/Features.cs (generated; dependencies first).</summary>
 public static class SpecShapes
 {
-    public static readonly ObjectShape Hook = new("specs.Hook", () => new global::Skiff.RuntimeSpec.Hook(),
+    public static readonly ObjectShape Hook = new("specs.Hook", () => new global::Skiff.RuntimeSpec.Hook(), () =>
     [
         new JsonField("path", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Hook)o).Path, (o, v) => ((global::Skiff.RuntimeSpec.Hook)o).Path = (string)v!),
         new JsonField("args", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.Hook)o).Args, (o, v) => ((global::Skiff.RuntimeSpec.Hook)o).Args = (List<string>?)v!),
@@ -15,7 +15,7 @@ public static class SpecShapes
         new JsonField("timeout", JsonShape.Int32, true, o => ((global::Skiff.RuntimeSpec.Hook)o).Timeout, (o, v) => ((global::Skiff.RuntimeSpec.Hook)o).Timeout = (int?)v!),
     ]);
 
-    public static readonly ObjectShape Hooks = new("specs.Hooks", () => new global::Skiff.RuntimeSpec.Hooks(),
+    public static readonly ObjectShape Hooks = new("specs.Hooks", () => new global::Skiff.RuntimeSpec.Hooks(), () =>
     [
         new JsonField("prestart", new ListShape(Hook, () => new List<global::Skiff.RuntimeSpec.Hook>()), true, o => ((global::Skiff.RuntimeSpec.Hooks)o).Prestart, (o, v) => ((global::Skiff.RuntimeSpec.Hooks)o).Prestart = (List<global::Skiff.RuntimeSpec.Hook>?)v!),
         new JsonField("createRuntime", new ListShape(Hook, () => new List<global::Skiff.RuntimeSpec.Hook>()), true, o => ((global::Skiff.RuntimeSpec.Hooks)o).CreateRuntime, (o, v) => ((global::Skiff.RuntimeSpec.Hooks)o).CreateRuntime = (List<global::Skiff.RuntimeSpec.Hook>?)v!),
@@ -25,7 +25,7 @@ public static class SpecShapes
         new JsonField("poststop", new ListShape(Hook, () => new List<global::Skiff.RuntimeSpec.Hook>()), true, o => ((global::Skiff.RuntimeSpec.Hooks)o).Poststop, (o, v) => ((global::Skiff.RuntimeSpec.Hooks)o).Poststop = (List<global::Skiff.RuntimeSpec.Hook>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxDevice = new("specs.LinuxDevice", () => new global::Skiff.RuntimeSpec.LinuxDevice(),
+    public static readonly ObjectShape LinuxDevice = new("specs.LinuxDevice", () => new global::Skiff.RuntimeSpec.LinuxDevice(), () =>
     [
         new JsonField("path", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Path, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Path = (string)v!),
         new JsonField("type", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Type, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Type = (string)v!),
@@ -36,14 +36,14 @@ public static class SpecShapes
         new JsonField("gid", JsonShape.UInt32, true, o => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Gid, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDevice)o).Gid = (uint?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxIdMapping = new("specs.LinuxIDMapping", () => new global::Skiff.RuntimeSpec.LinuxIdMapping(),
+    public static readonly ObjectShape LinuxIdMapping = new("specs.LinuxIDMapping", () => new global::Skiff.RuntimeSpec.LinuxIdMapping(), () =>
     [
         new JsonField("containerID", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).ContainerId, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).ContainerId = (uint)v!),
         new JsonField("hostID", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).HostId, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).HostId = (uint)v!),
         new JsonField("size", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).Size, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIdMapping)o).Size = (uint)v!),
     ]);
 
-    public static readonly ObjectShape LinuxIntelRdt = new("specs.LinuxIntelRdt", () => new global::Skiff.RuntimeSpec.LinuxIntelRdt(),
+    public static readonly ObjectShape LinuxIntelRdt = new("specs.LinuxIntelRdt", () => new global::Skiff.RuntimeSpec.LinuxIntelRdt(), () =>
     [
         new JsonField("closID", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).ClosId, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).ClosId = (string?)v!),
         new JsonField("l3CacheSchema", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).L3CacheSchema, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).L3CacheSchema = (string?)v!),
@@ -54,38 +54,38 @@ public static class SpecShapes
         new JsonField("enableMonitoring", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).EnableMonitoring, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIntelRdt)o).EnableMonitoring = (bool?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxMemoryPolicy = new("specs.LinuxMemoryPolicy", () => new global::Skiff.RuntimeSpec.LinuxMemoryPolicy(),
+    public static readonly ObjectShape LinuxMemoryPolicy = new("specs.LinuxMemoryPolicy", () => new global::Skiff.RuntimeSpec.LinuxMemoryPolicy(), () =>
     [
         new JsonField("mode", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Mode, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Mode = (string)v!),
         new JsonField("nodes", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Nodes, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Nodes = (string?)v!),
         new JsonField("flags", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Flags, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemoryPolicy)o).Flags = (List<string>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxNamespace = new("specs.LinuxNamespace", () => new global::Skiff.RuntimeSpec.LinuxNamespace(),
+    public static readonly ObjectShape LinuxNamespace = new("specs.LinuxNamespace", () => new global::Skiff.RuntimeSpec.LinuxNamespace(), () =>
     [
         new JsonField("type", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxNamespace)o).Type, (o, v) => ((global::Skiff.RuntimeSpec.LinuxNamespace)o).Type = (string)v!),
         new JsonField("path", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxNamespace)o).Path, (o, v) => ((global::Skiff.RuntimeSpec.LinuxNamespace)o).Path = (string?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxNetDevice = new("specs.LinuxNetDevice", () => new global::Skiff.RuntimeSpec.LinuxNetDevice(),
+    public static readonly ObjectShape LinuxNetDevice = new("specs.LinuxNetDevice", () => new global::Skiff.RuntimeSpec.LinuxNetDevice(), () =>
     [
         new JsonField("name", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxNetDevice)o).Name, (o, v) => ((global::Skiff.RuntimeSpec.LinuxNetDevice)o).Name = (string?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxPersonality = new("specs.LinuxPersonality", () => new global::Skiff.RuntimeSpec.LinuxPersonality(),
+    public static readonly ObjectShape LinuxPersonality = new("specs.LinuxPersonality", () => new global::Skiff.RuntimeSpec.LinuxPersonality(), () =>
     [
         new JsonField("domain", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxPersonality)o).Domain, (o, v) => ((global::Skiff.RuntimeSpec.LinuxPersonality)o).Domain = (string)v!),
         new JsonField("flags", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxPersonality)o).Flags, (o, v) => ((global::Skiff.RuntimeSpec.LinuxPersonality)o).Flags = (List<string>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxThrottleDevice = new("specs.LinuxThrottleDevice", () => new global::Skiff.RuntimeSpec.LinuxThrottleDevice(),
+    public static readonly ObjectShape LinuxThrottleDevice = new("specs.LinuxThrottleDevice", () => new global::Skiff.RuntimeSpec.LinuxThrottleDevice(), () =>
     [
         new JsonField("major", JsonShape.Int64, false, o => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Major, (o, v) => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Major = (long)v!),
         new JsonField("minor", JsonShape.Int64, false, o => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Minor, (o, v) => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Minor = (long)v!),
         new JsonField("rate", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Rate, (o, v) => ((global::Skiff.RuntimeSpec.LinuxThrottleDevice)o).Rate = (ulong)v!),
     ]);
 
-    public static readonly ObjectShape LinuxWeightDevice = new("specs.LinuxWeightDevice", () => new global::Skiff.RuntimeSpec.LinuxWeightDevice(),
+    public static readonly ObjectShape LinuxWeightDevice = new("specs.LinuxWeightDevice", () => new global::Skiff.RuntimeSpec.LinuxWeightDevice(), () =>
     [
         new JsonField("major", JsonShape.Int64, false, o => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).Major, (o, v) => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).Major = (long)v!),
         new JsonField("minor", JsonShape.Int64, false, o => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).Minor, (o, v) => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).Minor = (long)v!),
@@ -93,7 +93,7 @@ public static class SpecShapes
         new JsonField("leafWeight", JsonShape.UInt16, true, o => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).LeafWeight, (o, v) => ((global::Skiff.RuntimeSpec.LinuxWeightDevice)o).LeafWeight = (ushort?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxBlockIO = new("specs.LinuxBlockIO", () => new global::Skiff.RuntimeSpec.LinuxBlockIO(),
+    public static readonly ObjectShape LinuxBlockIO = new("specs.LinuxBlockIO", () => new global::Skiff.RuntimeSpec.LinuxBlockIO(), () =>
     [
         new JsonField("weight", JsonShape.UInt16, true, o => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).Weight, (o, v) => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).Weight = (ushort?)v!),
         new JsonField("leafWeight", JsonShape.UInt16, true, o => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).LeafWeight, (o, v) => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).LeafWeight = (ushort?)v!),
@@ -104,7 +104,7 @@ public static class SpecShapes
         new JsonField("throttleWriteIOPSDevice", new ListShape(LinuxThrottleDevice, () => new List<global::Skiff.RuntimeSpec.LinuxThrottleDevice>()), true, o => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).ThrottleWriteIopsDevice, (o, v) => ((global::Skiff.RuntimeSpec.LinuxBlockIO)o).ThrottleWriteIopsDevice = (List<global::Skiff.RuntimeSpec.LinuxThrottleDevice>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxCpu = new("specs.LinuxCPU", () => new global::Skiff.RuntimeSpec.LinuxCpu(),
+    public static readonly ObjectShape LinuxCpu = new("specs.LinuxCPU", () => new global::Skiff.RuntimeSpec.LinuxCpu(), () =>
     [
         new JsonField("shares", JsonShape.UInt64, true, o => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Shares, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Shares = (ulong?)v!),
         new JsonField("quota", JsonShape.Int64, true, o => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Quota, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Quota = (long?)v!),
@@ -117,7 +117,7 @@ public static class SpecShapes
         new JsonField("idle", JsonShape.Int64, true, o => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Idle, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCpu)o).Idle = (long?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxDeviceCgroup = new("specs.LinuxDeviceCgroup", () => new global::Skiff.RuntimeSpec.LinuxDeviceCgroup(),
+    public static readonly ObjectShape LinuxDeviceCgroup = new("specs.LinuxDeviceCgroup", () => new global::Skiff.RuntimeSpec.LinuxDeviceCgroup(), () =>
     [
         new JsonField("allow", JsonShape.Bool, false, o => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Allow, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Allow = (bool)v!),
         new JsonField("type", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Type, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Type = (string?)v!),
@@ -126,13 +126,13 @@ public static class SpecShapes
         new JsonField("access", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Access, (o, v) => ((global::Skiff.RuntimeSpec.LinuxDeviceCgroup)o).Access = (string?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxHugepageLimit = new("specs.LinuxHugepageLimit", () => new global::Skiff.RuntimeSpec.LinuxHugepageLimit(),
+    public static readonly ObjectShape LinuxHugepageLimit = new("specs.LinuxHugepageLimit", () => new global::Skiff.RuntimeSpec.LinuxHugepageLimit(), () =>
     [
         new JsonField("pageSize", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxHugepageLimit)o).PageSize, (o, v) => ((global::Skiff.RuntimeSpec.LinuxHugepageLimit)o).PageSize = (string)v!),
         new JsonField("limit", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.LinuxHugepageLimit)o).Limit, (o, v) => ((global::Skiff.RuntimeSpec.LinuxHugepageLimit)o).Limit = (ulong)v!),
     ]);
 
-    public static readonly ObjectShape LinuxMemory = new("specs.LinuxMemory", () => new global::Skiff.RuntimeSpec.LinuxMemory(),
+    public static readonly ObjectShape LinuxMemory = new("specs.LinuxMemory", () => new global::Skiff.RuntimeSpec.LinuxMemory(), () =>
     [
         new JsonField("limit", JsonShape.Int64, true, o => ((global::Skiff.RuntimeSpec.LinuxMemory)o).Limit, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemory)o).Limit = (long?)v!),
         new JsonField("reservation", JsonShape.Int64, true, o => ((global::Skiff.RuntimeSpec.LinuxMemory)o).Reservation, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemory)o).Reservation = (long?)v!),
@@ -145,30 +145,30 @@ public static class SpecShapes
         new JsonField("checkBeforeUpdate", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.LinuxMemory)o).CheckBeforeUpdate, (o, v) => ((global::Skiff.RuntimeSpec.LinuxMemory)o).CheckBeforeUpdate = (bool?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxInterfacePriority = new("specs.LinuxInterfacePriority", () => new global::Skiff.RuntimeSpec.LinuxInterfacePriority(),
+    public static readonly ObjectShape LinuxInterfacePriority = new("specs.LinuxInterfacePriority", () => new global::Skiff.RuntimeSpec.LinuxInterfacePriority(), () =>
     [
         new JsonField("name", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxInterfacePriority)o).Name, (o, v) => ((global::Skiff.RuntimeSpec.LinuxInterfacePriority)o).Name = (string)v!),
         new JsonField("priority", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxInterfacePriority)o).Priority, (o, v) => ((global::Skiff.RuntimeSpec.LinuxInterfacePriority)o).Priority = (uint)v!),
     ]);
 
-    public static readonly ObjectShape LinuxNetwork = new("specs.LinuxNetwork", () => new global::Skiff.RuntimeSpec.LinuxNetwork(),
+    public static readonly ObjectShape LinuxNetwork = new("specs.LinuxNetwork", () => new global::Skiff.RuntimeSpec.LinuxNetwork(), () =>
     [
         new JsonField("classID", JsonShape.UInt32, true, o => ((global::Skiff.RuntimeSpec.LinuxNetwork)o).ClassId, (o, v) => ((global::Skiff.RuntimeSpec.LinuxNetwork)o).ClassId = (uint?)v!),
         new JsonField("priorities", new ListShape(LinuxInterfacePriority, () => new List<global::Skiff.RuntimeSpec.LinuxInterfacePriority>()), true, o => ((global::Skiff.RuntimeSpec.LinuxNetwork)o).Priorities, (o, v) => ((global::Skiff.RuntimeSpec.LinuxNetwork)o).Priorities = (List<global::Skiff.RuntimeSpec.LinuxInterfacePriority>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxPids = new("specs.LinuxPids", () => new global::Skiff.RuntimeSpec.LinuxPids(),
+    public static readonly ObjectShape LinuxPids = new("specs.LinuxPids", () => new global::Skiff.RuntimeSpec.LinuxPids(), () =>
     [
         new JsonField("limit", JsonShape.Int64, true, o => ((global::Skiff.RuntimeSpec.LinuxPids)o).Limit, (o, v) => ((global::Skiff.RuntimeSpec.LinuxPids)o).Limit = (long?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxRdma = new("specs.LinuxRdma", () => new global::Skiff.RuntimeSpec.LinuxRdma(),
+    public static readonly ObjectShape LinuxRdma = new("specs.LinuxRdma", () => new global::Skiff.RuntimeSpec.LinuxRdma(), () =>
     [
         new JsonField("hcaHandles", JsonShape.UInt32, true, o => ((global::Skiff.RuntimeSpec.LinuxRdma)o).HcaHandles, (o, v) => ((global::Skiff.RuntimeSpec.LinuxRdma)o).HcaHandles = (uint?)v!),
         new JsonField("hcaObjects", JsonShape.UInt32, true, o => ((global::Skiff.RuntimeSpec.LinuxRdma)o).HcaObjects, (o, v) => ((global::Skiff.RuntimeSpec.LinuxRdma)o).HcaObjects = (uint?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxResources = new("specs.LinuxResources", () => new global::Skiff.RuntimeSpec.LinuxResources(),
+    public static readonly ObjectShape LinuxResources = new("specs.LinuxResources", () => new global::Skiff.RuntimeSpec.LinuxResources(), () =>
     [
         new JsonField("devices", new ListShape(LinuxDeviceCgroup, () => new List<global::Skiff.RuntimeSpec.LinuxDeviceCgroup>()), true, o => ((global::Skiff.RuntimeSpec.LinuxResources)o).Devices, (o, v) => ((global::Skiff.RuntimeSpec.LinuxResources)o).Devices = (List<global::Skiff.RuntimeSpec.LinuxDeviceCgroup>?)v!),
         new JsonField("memory", LinuxMemory, true, o => ((global::Skiff.RuntimeSpec.LinuxResources)o).Memory, (o, v) => ((global::Skiff.RuntimeSpec.LinuxResources)o).Memory = (global::Skiff.RuntimeSpec.LinuxMemory?)v!),
@@ -181,7 +181,7 @@ public static class SpecShapes
         new JsonField("unified", new MapShape(JsonShape.String, () => new Dictionary<string, string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxResources)o).Unified, (o, v) => ((global::Skiff.RuntimeSpec.LinuxResources)o).Unified = (Dictionary<string, string>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxSeccompArg = new("specs.LinuxSeccompArg", () => new global::Skiff.RuntimeSpec.LinuxSeccompArg(),
+    public static readonly ObjectShape LinuxSeccompArg = new("specs.LinuxSeccompArg", () => new global::Skiff.RuntimeSpec.LinuxSeccompArg(), () =>
     [
         new JsonField("index", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Index, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Index = (uint)v!),
         new JsonField("value", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Value, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Value = (ulong)v!),
@@ -189,7 +189,7 @@ public static class SpecShapes
         new JsonField("op", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Op, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccompArg)o).Op = (string)v!),
     ]);
 
-    public static readonly ObjectShape LinuxSyscall = new("specs.LinuxSyscall", () => new global::Skiff.RuntimeSpec.LinuxSyscall(),
+    public static readonly ObjectShape LinuxSyscall = new("specs.LinuxSyscall", () => new global::Skiff.RuntimeSpec.LinuxSyscall(), () =>
     [
         new JsonField("names", new ListShape(JsonShape.String, () => new List<string>()), false, o => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Names, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Names = (List<string>)v!),
         new JsonField("action", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Action, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Action = (string)v!),
@@ -197,7 +197,7 @@ public static class SpecShapes
         new JsonField("args", new ListShape(LinuxSeccompArg, () => new List<global::Skiff.RuntimeSpec.LinuxSeccompArg>()), true, o => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Args, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSyscall)o).Args = (List<global::Skiff.RuntimeSpec.LinuxSeccompArg>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxSeccomp = new("specs.LinuxSeccomp", () => new global::Skiff.RuntimeSpec.LinuxSeccomp(),
+    public static readonly ObjectShape LinuxSeccomp = new("specs.LinuxSeccomp", () => new global::Skiff.RuntimeSpec.LinuxSeccomp(), () =>
     [
         new JsonField("defaultAction", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).DefaultAction, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).DefaultAction = (string)v!),
         new JsonField("defaultErrnoRet", JsonShape.UInt32, true, o => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).DefaultErrnoRet, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).DefaultErrnoRet = (uint?)v!),
@@ -208,13 +208,13 @@ public static class SpecShapes
         new JsonField("syscalls", new ListShape(LinuxSyscall, () => new List<global::Skiff.RuntimeSpec.LinuxSyscall>()), true, o => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).Syscalls, (o, v) => ((global::Skiff.RuntimeSpec.LinuxSeccomp)o).Syscalls = (List<global::Skiff.RuntimeSpec.LinuxSyscall>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxTimeOffset = new("specs.LinuxTimeOffset", () => new global::Skiff.RuntimeSpec.LinuxTimeOffset(),
+    public static readonly ObjectShape LinuxTimeOffset = new("specs.LinuxTimeOffset", () => new global::Skiff.RuntimeSpec.LinuxTimeOffset(), () =>
     [
         new JsonField("secs", JsonShape.Int64, false, o => ((global::Skiff.RuntimeSpec.LinuxTimeOffset)o).Secs, (o, v) => ((global::Skiff.RuntimeSpec.LinuxTimeOffset)o).Secs = (long)v!),
         new JsonField("nanosecs", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.LinuxTimeOffset)o).Nanosecs, (o, v) => ((global::Skiff.RuntimeSpec.LinuxTimeOffset)o).Nanosecs = (uint)v!),
     ]);
 
-    public static readonly ObjectShape Linux = new("specs.Linux", () => new global::Skiff.RuntimeSpec.Linux(),
+    public static readonly ObjectShape Linux = new("specs.Linux", () => new global::Skiff.RuntimeSpec.Linux(), () =>
     [
         new JsonField("uidMappings", new ListShape(LinuxIdMapping, () => new List<global::Skiff.RuntimeSpec.LinuxIdMapping>()), true, o => ((global::Skiff.RuntimeSpec.Linux)o).UidMappings, (o, v) => ((global::Skiff.RuntimeSpec.Linux)o).UidMappings = (List<global::Skiff.RuntimeSpec.LinuxIdMapping>?)v!),
         new JsonField("gidMappings", new ListShape(LinuxIdMapping, () => new List<global::Skiff.RuntimeSpec.LinuxIdMapping>()), true, o => ((global::Skiff.RuntimeSpec.Linux)o).GidMappings, (o, v) => ((global::Skiff.RuntimeSpec.Linux)o).GidMappings = (List<global::Skiff.RuntimeSpec.LinuxIdMapping>?)v!),
@@ -235,7 +235,7 @@ public static class SpecShapes
         new JsonField("memoryPolicy", LinuxMemoryPolicy, true, o => ((global::Skiff.RuntimeSpec.Linux)o).MemoryPolicy, (o, v) => ((global::Skiff.RuntimeSpec.Linux)o).MemoryPolicy = (global::Skiff.RuntimeSpec.LinuxMemoryPolicy?)v!),
     ]);
 
-    public static readonly ObjectShape Mount = new("specs.Mount", () => new global::Skiff.RuntimeSpec.Mount(),
+    public static readonly ObjectShape Mount = new("specs.Mount", () => new global::Skiff.RuntimeSpec.Mount(), () =>
     [
         new JsonField("destination", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Mount)o).Destination, (o, v) => ((global::Skiff.RuntimeSpec.Mount)o).Destination = (string)v!),
         new JsonField("type", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.Mount)o).Type, (o, v) => ((global::Skiff.RuntimeSpec.Mount)o).Type = (string?)v!),
@@ -245,19 +245,19 @@ public static class SpecShapes
         new JsonField("gidMappings", new ListShape(LinuxIdMapping, () => new List<global::Skiff.RuntimeSpec.LinuxIdMapping>()), true, o => ((global::Skiff.RuntimeSpec.Mount)o).GidMappings, (o, v) => ((global::Skiff.RuntimeSpec.Mount)o).GidMappings = (List<global::Skiff.RuntimeSpec.LinuxIdMapping>?)v!),
     ]);
 
-    public static readonly ObjectShape Box = new("specs.Box", () => new global::Skiff.RuntimeSpec.Box(),
+    public static readonly ObjectShape Box = new("specs.Box", () => new global::Skiff.RuntimeSpec.Box(), () =>
     [
         new JsonField("height", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.Box)o).Height, (o, v) => ((global::Skiff.RuntimeSpec.Box)o).Height = (uint)v!),
         new JsonField("width", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.Box)o).Width, (o, v) => ((global::Skiff.RuntimeSpec.Box)o).Width = (uint)v!),
     ]);
 
-    public static readonly ObjectShape CpuAffinity = new("specs.CPUAffinity", () => new global::Skiff.RuntimeSpec.CpuAffinity(),
+    public static readonly ObjectShape CpuAffinity = new("specs.CPUAffinity", () => new global::Skiff.RuntimeSpec.CpuAffinity(), () =>
     [
         new JsonField("initial", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.CpuAffinity)o).Initial, (o, v) => ((global::Skiff.RuntimeSpec.CpuAffinity)o).Initial = (string?)v!),
         new JsonField("final", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.CpuAffinity)o).Final, (o, v) => ((global::Skiff.RuntimeSpec.CpuAffinity)o).Final = (string?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxCapabilities = new("specs.LinuxCapabilities", () => new global::Skiff.RuntimeSpec.LinuxCapabilities(),
+    public static readonly ObjectShape LinuxCapabilities = new("specs.LinuxCapabilities", () => new global::Skiff.RuntimeSpec.LinuxCapabilities(), () =>
     [
         new JsonField("bounding", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Bounding, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Bounding = (List<string>?)v!),
         new JsonField("effective", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Effective, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Effective = (List<string>?)v!),
@@ -266,20 +266,20 @@ public static class SpecShapes
         new JsonField("ambient", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Ambient, (o, v) => ((global::Skiff.RuntimeSpec.LinuxCapabilities)o).Ambient = (List<string>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxIOPriority = new("specs.LinuxIOPriority", () => new global::Skiff.RuntimeSpec.LinuxIOPriority(),
+    public static readonly ObjectShape LinuxIOPriority = new("specs.LinuxIOPriority", () => new global::Skiff.RuntimeSpec.LinuxIOPriority(), () =>
     [
         new JsonField("class", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.LinuxIOPriority)o).Class, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIOPriority)o).Class = (string)v!),
         new JsonField("priority", JsonShape.Int32, false, o => ((global::Skiff.RuntimeSpec.LinuxIOPriority)o).Priority, (o, v) => ((global::Skiff.RuntimeSpec.LinuxIOPriority)o).Priority = (int)v!),
     ]);
 
-    public static readonly ObjectShape PosixRlimit = new("specs.POSIXRlimit", () => new global::Skiff.RuntimeSpec.PosixRlimit(),
+    public static readonly ObjectShape PosixRlimit = new("specs.POSIXRlimit", () => new global::Skiff.RuntimeSpec.PosixRlimit(), () =>
     [
         new JsonField("type", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Type, (o, v) => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Type = (string)v!),
         new JsonField("hard", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Hard, (o, v) => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Hard = (ulong)v!),
         new JsonField("soft", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Soft, (o, v) => ((global::Skiff.RuntimeSpec.PosixRlimit)o).Soft = (ulong)v!),
     ]);
 
-    public static readonly ObjectShape Scheduler = new("specs.Scheduler", () => new global::Skiff.RuntimeSpec.Scheduler(),
+    public static readonly ObjectShape Scheduler = new("specs.Scheduler", () => new global::Skiff.RuntimeSpec.Scheduler(), () =>
     [
         new JsonField("policy", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Scheduler)o).Policy, (o, v) => ((global::Skiff.RuntimeSpec.Scheduler)o).Policy = (string)v!),
         new JsonField("nice", JsonShape.Int32, false, o => ((global::Skiff.RuntimeSpec.Scheduler)o).Nice, (o, v) => ((global::Skiff.RuntimeSpec.Scheduler)o).Nice = (int)v!),
@@ -290,7 +290,7 @@ public static class SpecShapes
         new JsonField("period", JsonShape.UInt64, false, o => ((global::Skiff.RuntimeSpec.Scheduler)o).Period, (o, v) => ((global::Skiff.RuntimeSpec.Scheduler)o).Period = (ulong)v!),
     ]);
 
-    public static readonly ObjectShape User = new("specs.User", () => new global::Skiff.RuntimeSpec.User(),
+    public static readonly ObjectShape User = new("specs.User", () => new global::Skiff.RuntimeSpec.User(), () =>
     [
         new JsonField("uid", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.User)o).Uid, (o, v) => ((global::Skiff.RuntimeSpec.User)o).Uid = (uint)v!),
         new JsonField("gid", JsonShape.UInt32, false, o => ((global::Skiff.RuntimeSpec.User)o).Gid, (o, v) => ((global::Skiff.RuntimeSpec.User)o).Gid = (uint)v!),
@@ -299,7 +299,7 @@ public static class SpecShapes
         new JsonField("username", JsonShape.String, true, o => ((global::Skiff.RuntimeSpec.User)o).Username, (o, v) => ((global::Skiff.RuntimeSpec.User)o).Username = (string?)v!),
     ]);
 
-    public static readonly ObjectShape Process = new("specs.Process", () => new global::Skiff.RuntimeSpec.Process(),
+    public static readonly ObjectShape Process = new("specs.Process", () => new global::Skiff.RuntimeSpec.Process(), () =>
     [
         new JsonField("terminal", JsonShape.Bool, false, o => ((global::Skiff.RuntimeSpec.Process)o).Terminal, (o, v) => ((global::Skiff.RuntimeSpec.Process)o).Terminal = (bool)v!),
         new JsonField("consoleSize", Box, true, o => ((global::Skiff.RuntimeSpec.Process)o).ConsoleSize, (o, v) => ((global::Skiff.RuntimeSpec.Process)o).ConsoleSize = (global::Skiff.RuntimeSpec.Box?)v!),
@@ -319,13 +319,13 @@ public static class SpecShapes
         new JsonField("execCPUAffinity", CpuAffinity, true, o => ((global::Skiff.RuntimeSpec.Process)o).ExecCpuAffinity, (o, v) => ((global::Skiff.RuntimeSpec.Process)o).ExecCpuAffinity = (global::Skiff.RuntimeSpec.CpuAffinity?)v!),
     ]);
 
-    public static readonly ObjectShape Root = new("specs.Root", () => new global::Skiff.RuntimeSpec.Root(),
+    public static readonly ObjectShape Root = new("specs.Root", () => new global::Skiff.RuntimeSpec.Root(), () =>
     [
         new JsonField("path", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Root)o).Path, (o, v) => ((global::Skiff.RuntimeSpec.Root)o).Path = (string)v!),
         new JsonField("readonly", JsonShape.Bool, false, o => ((global::Skiff.RuntimeSpec.Root)o).Readonly, (o, v) => ((global::Skiff.RuntimeSpec.Root)o).Readonly = (bool)v!),
     ]);
 
-    public static readonly ObjectShape Spec = new("specs.Spec", () => new global::Skiff.RuntimeSpec.Spec(),
+    public static readonly ObjectShape Spec = new("specs.Spec", () => new global::Skiff.RuntimeSpec.Spec(), () =>
     [
         new JsonField("ociVersion", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Spec)o).OciVersion, (o, v) => ((global::Skiff.RuntimeSpec.Spec)o).OciVersion = (string)v!),
         new JsonField("process", Process, true, o => ((global::Skiff.RuntimeSpec.Spec)o).Process, (o, v) => ((global::Skiff.RuntimeSpec.Spec)o).Process = (global::Skiff.RuntimeSpec.Process?)v!),
@@ -338,7 +338,7 @@ public static class SpecShapes
         new JsonField("linux", Linux, true, o => ((global::Skiff.RuntimeSpec.Spec)o).Linux, (o, v) => ((global::Skiff.RuntimeSpec.Spec)o).Linux = (global::Skiff.RuntimeSpec.Linux?)v!),
     ]);
 
-    public static readonly ObjectShape State = new("specs.State", () => new global::Skiff.RuntimeSpec.State(),
+    public static readonly ObjectShape State = new("specs.State", () => new global::Skiff.RuntimeSpec.State(), () =>
     [
         new JsonField("ociVersion", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.State)o).OciVersion, (o, v) => ((global::Skiff.RuntimeSpec.State)o).OciVersion = (string)v!),
         new JsonField("id", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.State)o).Id, (o, v) => ((global::Skiff.RuntimeSpec.State)o).Id = (string)v!),
@@ -348,7 +348,7 @@ public static class SpecShapes
         new JsonField("annotations", new MapShape(JsonShape.String, () => new Dictionary<string, string>()), true, o => ((global::Skiff.RuntimeSpec.State)o).Annotations, (o, v) => ((global::Skiff.RuntimeSpec.State)o).Annotations = (Dictionary<string, string>?)v!),
     ]);
 
-    public static readonly ObjectShape CgroupFeatures = new("specs.CgroupFeatures", () => new global::Skiff.RuntimeSpec.CgroupFeatures(),
+    public static readonly ObjectShape CgroupFeatures = new("specs.CgroupFeatures", () => new global::Skiff.RuntimeSpec.CgroupFeatures(), () =>
     [
         new JsonField("v1", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).V1, (o, v) => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).V1 = (bool?)v!),
         new JsonField("v2", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).V2, (o, v) => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).V2 = (bool?)v!),
@@ -357,30 +357,30 @@ public static class SpecShapes
         new JsonField("rdma", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).Rdma, (o, v) => ((global::Skiff.RuntimeSpec.CgroupFeatures)o).Rdma = (bool?)v!),
     ]);
 
-    public static readonly ObjectShape EnabledFeature = new("specs.EnabledFeature", () => new global::Skiff.RuntimeSpec.EnabledFeature(),
+    public static readonly ObjectShape EnabledFeature = new("specs.EnabledFeature", () => new global::Skiff.RuntimeSpec.EnabledFeature(), () =>
     [
         new JsonField("enabled", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.EnabledFeature)o).Enabled, (o, v) => ((global::Skiff.RuntimeSpec.EnabledFeature)o).Enabled = (bool?)v!),
     ]);
 
-    public static readonly ObjectShape IntelRdtFeatures = new("specs.IntelRdtFeatures", () => new global::Skiff.RuntimeSpec.IntelRdtFeatures(),
+    public static readonly ObjectShape IntelRdtFeatures = new("specs.IntelRdtFeatures", () => new global::Skiff.RuntimeSpec.IntelRdtFeatures(), () =>
     [
         new JsonField("enabled", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Enabled, (o, v) => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Enabled = (bool?)v!),
         new JsonField("schemata", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Schemata, (o, v) => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Schemata = (bool?)v!),
         new JsonField("monitoring", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Monitoring, (o, v) => ((global::Skiff.RuntimeSpec.IntelRdtFeatures)o).Monitoring = (bool?)v!),
     ]);
 
-    public static readonly ObjectShape MemoryPolicyFeatures = new("specs.MemoryPolicyFeatures", () => new global::Skiff.RuntimeSpec.MemoryPolicyFeatures(),
+    public static readonly ObjectShape MemoryPolicyFeatures = new("specs.MemoryPolicyFeatures", () => new global::Skiff.RuntimeSpec.MemoryPolicyFeatures(), () =>
     [
         new JsonField("modes", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.MemoryPolicyFeatures)o).Modes, (o, v) => ((global::Skiff.RuntimeSpec.MemoryPolicyFeatures)o).Modes = (List<string>?)v!),
         new JsonField("flags", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.MemoryPolicyFeatures)o).Flags, (o, v) => ((global::Skiff.RuntimeSpec.MemoryPolicyFeatures)o).Flags = (List<string>?)v!),
     ]);
 
-    public static readonly ObjectShape MountExtensionsFeatures = new("specs.MountExtensionsFeatures", () => new global::Skiff.RuntimeSpec.MountExtensionsFeatures(),
+    public static readonly ObjectShape MountExtensionsFeatures = new("specs.MountExtensionsFeatures", () => new global::Skiff.RuntimeSpec.MountExtensionsFeatures(), () =>
     [
         new JsonField("idmap", EnabledFeature, true, o => ((global::Skiff.RuntimeSpec.MountExtensionsFeatures)o).IdMap, (o, v) => ((global::Skiff.RuntimeSpec.MountExtensionsFeatures)o).IdMap = (global::Skiff.RuntimeSpec.EnabledFeature?)v!),
     ]);
 
-    public static readonly ObjectShape SeccompFeatures = new("specs.SeccompFeatures", () => new global::Skiff.RuntimeSpec.SeccompFeatures(),
+    public static readonly ObjectShape SeccompFeatures = new("specs.SeccompFeatures", () => new global::Skiff.RuntimeSpec.SeccompFeatures(), () =>
     [
         new JsonField("enabled", JsonShape.Bool, true, o => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).Enabled, (o, v) => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).Enabled = (bool?)v!),
         new JsonField("actions", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).Actions, (o, v) => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).Actions = (List<string>?)v!),
@@ -390,7 +390,7 @@ public static class SpecShapes
         new JsonField("supportedFlags", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).SupportedFlags, (o, v) => ((global::Skiff.RuntimeSpec.SeccompFeatures)o).SupportedFlags = (List<string>?)v!),
     ]);
 
-    public static readonly ObjectShape LinuxFeatures = new("specs.LinuxFeatures", () => new global::Skiff.RuntimeSpec.LinuxFeatures(),
+    public static readonly ObjectShape LinuxFeatures = new("specs.LinuxFeatures", () => new global::Skiff.RuntimeSpec.LinuxFeatures(), () =>
     [
         new JsonField("namespaces", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).Namespaces, (o, v) => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).Namespaces = (List<string>?)v!),
         new JsonField("capabilities", new ListShape(JsonShape.String, () => new List<string>()), true, o => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).Capabilities, (o, v) => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).Capabilities = (List<string>?)v!),
@@ -404,7 +404,7 @@ public static class SpecShapes
         new JsonField("netDevices", EnabledFeature, true, o => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).NetDevices, (o, v) => ((global::Skiff.RuntimeSpec.LinuxFeatures)o).NetDevices = (global::Skiff.RuntimeSpec.EnabledFeature?)v!),
     ]);
 
-    public static readonly ObjectShape Features = new("specs.Features", () => new global::Skiff.RuntimeSpec.Features(),
+    public static readonly ObjectShape Features = new("specs.Features", () => new global::Skiff.RuntimeSpec.Features(), () =>
     [
         new JsonField("ociVersionMin", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Features)o).OciVersionMin, (o, v) => ((global::Skiff.RuntimeSpec.Features)o).OciVersionMin = (string)v!),
         new JsonField("ociVersionMax", JsonShape.String, false, o => ((global::Skiff.RuntimeSpec.Features)o).OciVersionMax, (o, v) => ((global::Skiff.RuntimeSpec.Features)o).OciVersionMax = (string)v!),

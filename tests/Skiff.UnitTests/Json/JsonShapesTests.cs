@@ -83,6 +83,35 @@ public sealed class JsonShapesTests
     }
 
     [Fact]
+    public void AShapesFieldsAreMadeOnceAndOnlyWhenFirstAskedFor()
+    {
+        int made = 0;
+        var shape = new ObjectShape("specs.Root", () => new Root(), () =>
+        {
+            made++;
+            return [new JsonField("path", JsonShape.String, false, o => ((Root)o).Path, (o, v) => ((Root)o).Path = (string)v!)];
+        });
+        Assert.Equal(0, made);
+        Assert.Equal("{\"path\":\"/r\"}", Encoding.UTF8.GetString(JsonShapes.ToUtf8(new Root { Path = "/r" }, shape)));
+        Assert.Equal("/r", JsonShapes.Read<Root>("{\"path\":\"/r\"}"u8.ToArray(), shape)!.Path);
+        Assert.Same(shape.Fields, shape.Fields);
+        Assert.Equal(1, made);
+    }
+
+    [Fact]
+    public void StateJsonWrittenIntoOneBufferTwiceIsTheSecondDocumentOnly()
+    {
+        var buf = new System.Buffers.ArrayBufferWriter<byte>(16);
+        var state = new ContainerState { Id = "a-long-first-id", Bundle = "/b", Config = RichSpec() };
+        string first = Encoding.UTF8.GetString(JsonShapes.ToUtf8(state, SkiffShapes.ContainerState, buf));
+        state.Id = "b";
+        state.Config = new Spec();
+        string second = Encoding.UTF8.GetString(JsonShapes.ToUtf8(state, SkiffShapes.ContainerState, buf));
+        Assert.Equal(JsonSerializer.Serialize(state, Stj), second);
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
     public void StateJsonIsWrittenAsTheSerializerWroteItAndReadsBack()
     {
         var state = new ContainerState

@@ -90,37 +90,84 @@ internal static class Identity
 
     private static string StdioName(int fd) => fd switch { 0 => "/dev/stdin", 1 => "/dev/stdout", _ => "/dev/stderr" };
 
-    /// <summary>/proc/self/setgroups says "deny" (an unprivileged user namespace since Linux 3.19).</summary>
+    /// <summary>/proc/self/setgroups says "deny" (an unprivileged user namespace since Linux 3.19). Read through the
+    /// verified procfs handle: after the root switch a /proc path would be the image's when no procfs is mounted
+    /// there.</summary>
     private static bool SetgroupsDenied()
     {
-        try
+        SafeFd fd;
+        try { fd = Rootfs.ProcfsHandle.Shared.OpenBeneath("self/setgroups", Libc.O_RDONLY); }
+        catch (SyscallException ex) when (ex.Errno == Errno.ENOENT) { return false; }
+        using (fd)
         {
-            return File.ReadAllText("/proc/self/setgroups").Trim() == "deny";
+            Span<byte> buf = stackalloc byte[16];
+            int n = Libc.Read(fd, buf, "read /proc/self/setgroups");
+            return buf[..n].Trim(" \t\n"u8).SequenceEqual("deny"u8);
         }
-        catch (FileNotFoundException) { return false; }
-        catch (DirectoryNotFoundException) { return false; }
     }
+
+    /// <summary>Go's bufio.Scanner limit, which runc's passwd parser reads with: a longer line is an error.</summary>
+    internal const int MaxPasswdLine = 64 << 10;
+
+    /// <summary>Where skiff stops reading a passwd file that does not end (/dev/urandom): far past any real one.</summary>
+    internal const long MaxPasswdBytes = 32L << 20;
 
     /// <summary>
     /// The home directory of the first /etc/passwd entry with <paramref name="uid"/> (Go's user package rules:
-    /// lines trimmed, fields split on ':', an unparsable uid counts as 0), or null when there is none.
+    /// lines trimmed, fields split on ':', an unparsable uid counts as 0), or null when there is none or the file
+    /// cannot be read. The file is the image's, so it is read in bounded memory, as runc does: a line longer than
+    /// 64 KiB (/dev/zero) is an error, as is more than 32 MiB in all, and a fifo is opened without waiting for a
+    /// writer (it reads as empty).
     /// </summary>
     public static string? HomeFromPasswd(string passwdPath, uint uid)
     {
-        string text;
-        try { text = File.ReadAllText(passwdPath, Encoding.UTF8); }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-        foreach (string raw in text.Split('\n'))
+        SafeFd fd;
+        try { fd = Libc.Open(passwdPath, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NONBLOCK | Libc.O_NOCTTY); }
+        catch (SyscallException) { return null; }
+        using (fd)
         {
-            string line = raw.Trim();
-            if (line.Length == 0) continue;
-            string[] f = line.Split(':');
-            long id = f.Length > 2 && long.TryParse(f[2], out long v) ? v : 0;
-            if (id != uid) continue;
-            return f.Length > 5 ? f[5] : "";
+            string? home = null;
+            byte[] buf = new byte[4096];
+            int len = 0;
+            long total = 0;
+            while (true)
+            {
+                int n;
+                try { n = Libc.Read(fd, buf.AsSpan(len)); }
+                catch (SyscallException) { return null; } // EISDIR, EAGAIN of a fifo with a writer, EIO
+                total += n;
+                if (total > MaxPasswdBytes)
+                    throw new ContainerException($"unable to find user {uid}: {passwdPath}: longer than {MaxPasswdBytes >> 20} MiB");
+                len += n;
+                int start = 0;
+                for (int nl; (nl = buf.AsSpan(start, len - start).IndexOf((byte)'\n')) >= 0; start += nl + 1)
+                    home ??= HomeOf(buf.AsSpan(start, nl), uid);
+                if (n == 0)
+                {
+                    if (len > start) home ??= HomeOf(buf.AsSpan(start, len - start), uid);
+                    return home;
+                }
+                buf.AsSpan(start, len - start).CopyTo(buf);
+                len -= start;
+                if (len == buf.Length)
+                {
+                    if (len >= MaxPasswdLine)
+                        throw new ContainerException($"unable to find user {uid}: {passwdPath}: a line is longer than {MaxPasswdLine} bytes");
+                    Array.Resize(ref buf, buf.Length * 2);
+                }
+            }
         }
-        return null;
+    }
+
+    /// <summary>One passwd line: its home field when its uid is <paramref name="uid"/>, else null.</summary>
+    private static string? HomeOf(ReadOnlySpan<byte> raw, uint uid)
+    {
+        string line = Encoding.UTF8.GetString(raw).Trim();
+        if (line.Length == 0) return null;
+        string[] f = line.Split(':');
+        long id = f.Length > 2 && long.TryParse(f[2], out long v) ? v : 0;
+        if (id != uid) return null;
+        return f.Length > 5 ? f[5] : "";
     }
 
     /// <summary>The value of the last <paramref name="key"/>= entry (as a Go Setenv loop leaves it), or null.</summary>

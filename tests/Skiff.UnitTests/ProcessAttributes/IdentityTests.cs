@@ -23,6 +23,41 @@ public sealed class IdentityTests : IDisposable
     }
 
     [Fact]
+    public void HomeFromPasswd_ReadsInBoundedMemory()
+    {
+        string passwd = Path.Combine(_dir, "passwd");
+        string line(int gecos) => $"u:x:5:5:{new string('g', gecos)}:/home/u:/bin/sh\n";
+        // a line just within runc's (bufio.Scanner's) 64 KiB, after enough lines to refill the buffer many times
+        File.WriteAllText(passwd, string.Concat(Enumerable.Repeat(line(100), 2000)) + line(Identity.MaxPasswdLine - 40) +
+            "root:x:0:0:root:/root:/bin/sh");
+        Assert.Equal("/root", Identity.HomeFromPasswd(passwd, 0));
+        Assert.Equal("/home/u", Identity.HomeFromPasswd(passwd, 5));
+
+        File.WriteAllText(passwd, "root:x:0:0:root:/root:/bin/sh\n" + line(Identity.MaxPasswdLine));
+        var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => Identity.HomeFromPasswd(passwd, 0));
+        Assert.Equal($"unable to find user 0: {passwd}: a line is longer than {Identity.MaxPasswdLine} bytes", ex.Message);
+    }
+
+    [Fact]
+    public void HomeFromPasswd_StopsAtItsCapOnAFileThatNeverEnds()
+    {
+        // short lines forever (about one newline in 256 random bytes): only the total cap ends it
+        var ex = Assert.Throws<Skiff.LibContainer.ContainerException>(() => Identity.HomeFromPasswd("/dev/urandom", 0));
+        Assert.Equal($"unable to find user 0: /dev/urandom: longer than {Identity.MaxPasswdBytes >> 20} MiB", ex.Message);
+    }
+
+    [Fact]
+    public void HomeFromPasswd_AFifoReadsAsEmptyWithoutWaitingForAWriter()
+    {
+        string fifo = Path.Combine(_dir, "fifo");
+        Assert.Equal(0, mkfifo(fifo, 0x1a4));
+        Assert.Null(Identity.HomeFromPasswd(fifo, 0));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
+
+    [Fact]
     public void Env_GetUsesLastEntry_SetReplacesInPlaceOrAppends()
     {
         var env = new List<string> { "PATH=/bin", "HOME=", "HOMEX=1", "HOME=/x" };

@@ -22,6 +22,19 @@ public static unsafe partial class Libc
     public static partial int poll(PollFd* fds, nuint nfds, int timeout);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial int uname(byte* buf);
+
+    /// <summary>The running kernel's release, uname -r ("6.9.0-1-amd64"), or "" if uname(2) fails. A syscall, not
+    /// /proc/sys/kernel/osrelease: inside the container's root that path may be the image's own file.</summary>
+    public static string KernelRelease()
+    {
+        const int field = 65; // struct utsname: sysname, nodename, release, version, machine, domainname
+        byte* buf = stackalloc byte[field * 6];
+        if (uname(buf) != 0) return "";
+        return Marshal.PtrToStringUTF8((nint)(buf + 2 * field)) ?? "";
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int sethostname(byte* name, nuint len);
 
     [LibraryImport("libc", SetLastError = true)]

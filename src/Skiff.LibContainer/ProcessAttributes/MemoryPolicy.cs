@@ -73,7 +73,7 @@ internal static class MemoryPolicy
         Errno e = Libc.SetMempolicy(p.Mode | p.Flags, p.Nodes);
         if (e == Errno.OK) return;
         var err = new SyscallException("set_mempolicy", e);
-        if (e == Errno.EINVAL && Unsupported(spec!, KernelRelease()) is string why)
+        if (e == Errno.EINVAL && Unsupported(spec!, Libc.KernelRelease()) is string why)
             throw new ContainerException(why, err);
         throw err;
     }
@@ -96,11 +96,6 @@ internal static class MemoryPolicy
         return null;
     }
 
-    private static string KernelRelease()
-    {
-        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return ""; }
-    }
 
     /// <summary>"6.9.0-1-amd64" → 6.9.0; null when it does not start with numbers.</summary>
     private static Version? ParseRelease(string release)

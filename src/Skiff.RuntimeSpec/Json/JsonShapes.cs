@@ -119,9 +119,11 @@ public static class JsonShapes
                 if (r.TokenType != JsonTokenType.StartObject) throw Wrong(ref r, shape);
                 var os = (ObjectShape)shape;
                 object o = os.Create();
+                int next = 0;
                 while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
-                    JsonField? f = r.ValueIsEscaped ? os.FindExact(System.Text.Encoding.UTF8.GetBytes(r.GetString()!)) : os.FindExact(r.ValueSpan);
+                    JsonField? f = r.ValueIsEscaped ? os.FindExact(System.Text.Encoding.UTF8.GetBytes(r.GetString()!), ref next)
+                        : os.FindExact(r.ValueSpan, ref next);
                     r.Read();
                     if (f is null)
                     {

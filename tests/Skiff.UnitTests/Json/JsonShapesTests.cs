@@ -99,6 +99,15 @@ public sealed class JsonShapesTests
     }
 
     [Fact]
+    public void FieldsAreFoundInAnyOrderAndUnknownOnesSkipped()
+    {
+        byte[] json = """{"readonly":true,"x":{"path":"no"},"path":"/r","readonly":false,"path":"/s"}"""u8.ToArray();
+        Root r = JsonShapes.Read<Root>(json, SpecShapes.Root)!;
+        Assert.Equal("/s", r.Path);
+        Assert.False(r.Readonly);
+    }
+
+    [Fact]
     public void StateJsonWrittenIntoOneBufferTwiceIsTheSecondDocumentOnly()
     {
         var buf = new System.Buffers.ArrayBufferWriter<byte>(16);

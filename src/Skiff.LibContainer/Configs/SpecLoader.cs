@@ -44,13 +44,13 @@ public static class SpecLoader
         }
         using (fd)
         {
-            // sized by fstat (one read, one array of the file's size; a file that grows meanwhile is read on in
-            // doubling steps): a fixed 64 KiB buffer plus a MemoryStream's copies cost a start-up about 20 freshly
-            // touched pages
+            // sized by fstat (one read into one array of the file's size; a file that grows meanwhile, or reports
+            // no size, is read on in doubling steps): a fixed 64 KiB buffer plus a MemoryStream's copies cost a
+            // start-up about 20 freshly touched pages
             long size;
             try { size = Libc.FStat(fd).Size; }
             catch (SyscallException ex) { throw new SyscallException("read", ex.Errno, ConfigFile); }
-            byte[] buf = new byte[Math.Clamp(size + 1, 1, Array.MaxLength)];
+            byte[] buf = new byte[Math.Clamp(size + 1, 1, 16 << 20)]; // past 16 MiB: as it comes
             int len = 0;
             while (true)
             {

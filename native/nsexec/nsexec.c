@@ -362,7 +362,7 @@ static void run_mapping_tool(const char *tool, pid_t target, const char *map)
 	     tok = strtok_r(NULL, " \t\n", &save))
 		argv[argc++] = tok;
 
-	pid = fork();
+	pid = vfork();
 	if (pid < 0)
 		bail("failed to fork for %s", tool);
 	if (pid == 0) {
@@ -709,7 +709,294 @@ static void prefault_heap(void)
 	free(p);
 }
 
-__attribute__((constructor)) static void nsexec(void)
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+/* struct mount_attr of mount_setattr(2), and the attributes the clone gets. */
+struct exe_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define EXE_MOUNT_ATTR_RDONLY 0x1
+#define EXE_MOUNT_ATTR_NOSUID 0x2
+#define EXE_MOUNT_ATTR_NODEV  0x4
+
+/*
+ * The binary `skiff init` runs (CVE-2019-5736): a read-only, detached bind mount of our own
+ * (open_tree(OPEN_TREE_CLONE) of /proc/self/exe, then mount_setattr), as a close-on-exec fd.
+ * A process in the container that opens its /proc/PID/exe reaches the clone, and the clone
+ * cannot be written. Returns the fd, or -errno with *failed naming the call that failed (1
+ * open_tree, 2 mount_setattr). Used here for the early spawn and by ExeClone.cs.
+ */
+int nsexec_exe_clone(int *failed)
+{
+	struct exe_mount_attr attr = {
+		EXE_MOUNT_ATTR_RDONLY | EXE_MOUNT_ATTR_NOSUID | EXE_MOUNT_ATTR_NODEV, 0, 0, 0};
+	int fd, err;
+
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | O_CLOEXEC);
+	if (fd < 0) {
+		*failed = 1;
+		return -errno;
+	}
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		err = errno;
+		close(fd);
+		*failed = 2;
+		return -err;
+	}
+	*failed = 0;
+	return fd;
+}
+
+/*
+ * Early spawn: for `run`, `create` and `exec`, this process (not yet the .NET runtime) forks
+ * `skiff init` at once, from the read-only clone, so that the child's exec and C start run beside
+ * the runtime's start here instead of after it; nsexec in the child then waits for its bootstrap
+ * message as before. InitChild.cs takes the child over (nsexec_early_init) or, when the call does
+ * not come to spawning init, nsexec_early_discard kills it. Only for plain invocations: a global
+ * flag this does not know, --preserve-fds, --help or LISTEN_FDS leave the spawn to InitChild.cs,
+ * which places those fds.
+ */
+static struct {
+	pid_t pid;
+	int setns;
+	/* our ends: init socket, sync socket, log pipe (read end), the clone; the exec check */
+	int fd[4], execcheck;
+} early = {-1, 0, {-1, -1, -1, -1}, -1};
+
+/* The flag's name after its one or two dashes. */
+static const char *flag_name(const char *arg)
+{
+	return arg + (arg[1] == '-' ? 2 : 1);
+}
+
+/* Whether flag (a name, maybe "=value") is name, with or without a value. */
+static bool flag_is(const char *flag, const char *name, bool *has_value)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(flag, name, n) != 0 || (flag[n] != '\0' && flag[n] != '='))
+		return false;
+	*has_value = flag[n] == '=';
+	return true;
+}
+
+/* 1: argv is a `run` or `create` to spawn a standard init for, 2: an `exec`, 0: neither. */
+static int early_kind(int argc, char **argv, int *level)
+{
+	static const char *const with_value[] = {"log", "log-format", "root", "criu", "rootless"};
+	bool has_value;
+	int i, kind;
+
+	*level = INFO;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *f = flag_name(argv[i]);
+		bool known = false;
+
+		if (strcmp(f, "debug") == 0) {
+			*level = DEBUG;
+			continue;
+		}
+		if (strcmp(f, "systemd-cgroup") == 0)
+			continue;
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !known; k++) {
+			if (flag_is(f, with_value[k], &has_value)) {
+				known = true;
+				if (!has_value)
+					i++;
+			}
+		}
+		if (!known)
+			return 0;
+	}
+	if (i >= argc)
+		return 0;
+	kind = 0;
+	if (strcmp(argv[i], "run") == 0 || strcmp(argv[i], "create") == 0)
+		kind = 1;
+	else if (strcmp(argv[i], "exec") == 0)
+		kind = 2;
+	for (i++; kind != 0 && i < argc; i++) {
+		const char *f = argv[i][0] == '-' ? flag_name(argv[i]) : NULL;
+		if (f != NULL && (flag_is(f, "preserve-fds", &has_value) ||
+				  strcmp(f, "help") == 0 || strcmp(f, "h") == 0))
+			kind = 0;
+	}
+	if (kind == 1 && getenv("LISTEN_FDS") != NULL)
+		kind = 0;
+	return kind;
+}
+
+/* In the forked child: fds 3, 4, 5 and nothing else, default signals, then the clone. */
+__attribute__((noreturn)) static void early_exec(const int child_end[3], int exe, int check,
+						 char **envp)
+{
+	char *argv[] = {"skiff", "init", NULL};
+	int moved[5], high = 3, err;
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	/* out of the way of 3..5 first: a source may be one of them */
+	for (int k = 0; k < 3; k++)
+		moved[k] = fcntl(child_end[k], F_DUPFD_CLOEXEC, 10);
+	moved[3] = fcntl(exe, F_DUPFD_CLOEXEC, 10);
+	moved[4] = fcntl(check, F_DUPFD_CLOEXEC, 10);
+	for (int k = 0; k < 5; k++)
+		if (moved[k] < 0)
+			goto fail;
+	for (int k = 0; k < 3; k++)
+		if (dup2(moved[k], 3 + k) < 0)
+			goto fail;
+	for (int k = 0; k < 5; k++)
+		if (moved[k] > high)
+			high = moved[k];
+	/* everything else goes: what we were started with, and our own fds (the clone and the
+	 * check close on exec) */
+	for (int fd = 6; fd <= high; fd++)
+		if (fd != moved[3] && fd != moved[4])
+			close(fd);
+	if (syscall(SYS_close_range, high + 1, ~0U, 0) < 0)
+		goto fail;
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_execveat, moved[3], "", argv, envp, AT_EMPTY_PATH);
+fail:
+	err = errno;
+	if (write(moved[4] >= 0 ? moved[4] : check, &err, sizeof(err)) != sizeof(err))
+		_exit(126);
+	_exit(127);
+}
+
+static void early_spawn(int argc, char **argv)
+{
+	static char env[6][48];
+	char *envp[7];
+	int level, kind = early_kind(argc, argv, &level), failed, n = 0;
+	int init[2] = {-1, -1}, sync[2] = {-1, -1}, logp[2] = {-1, -1}, check[2] = {-1, -1}, exe;
+	const char *trace = getenv("SKIFF_TRACE");
+	pid_t pid;
+
+	if (kind == 0)
+		return;
+	/* stdio must be open: the pipes below would take their numbers otherwise */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return;
+	exe = nsexec_exe_clone(&failed);
+	if (exe < 0)
+		return; /* InitChild.cs falls back to a sealed copy, and says why */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, init) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
+	    pipe2(logp, O_CLOEXEC) < 0 || pipe2(check, O_CLOEXEC) < 0)
+		goto undo;
+	envp[n] = env[n];
+	snprintf(env[n++], sizeof(env[0]), "%s=3", ENV_INITPIPE);
+	envp[n] = env[n];
+	snprintf(env[n++], sizeof(env[0]), "%s=4", ENV_SYNCPIPE);
+	envp[n] = env[n];
+	snprintf(env[n++], sizeof(env[0]), "%s=5", ENV_LOGPIPE);
+	envp[n] = env[n];
+	snprintf(env[n++], sizeof(env[0]), "%s=%d", ENV_LOGLEVEL, level);
+	envp[n] = env[n];
+	snprintf(env[n++], sizeof(env[0]), "%s=%s", ENV_INITTYPE, kind == 2 ? "setns" : "standard");
+	if (trace != NULL && strcmp(trace, "1") == 0) {
+		envp[n] = env[n];
+		snprintf(env[n++], sizeof(env[0]), "%s=%lld", ENV_TRACE, start_ns);
+	}
+	envp[n] = NULL;
+
+	early.setns = kind == 2;
+	pid = vfork();
+	if (pid < 0)
+		goto undo;
+	if (pid == 0) {
+		int child_end[3] = {init[1], sync[1], logp[1]};
+		early_exec(child_end, exe, check[1], envp);
+	}
+	close(init[1]);
+	close(sync[1]);
+	close(logp[1]);
+	close(check[1]);
+	early.pid = pid;
+	early.fd[0] = init[0];
+	early.fd[1] = sync[0];
+	early.fd[2] = logp[0];
+	early.fd[3] = exe; /* closed by InitChild.cs off the caller's path: its last close waits for
+			      RCU */
+	early.execcheck = check[0];
+	return;
+undo:
+	for (int k = 0; k < 2; k++) {
+		if (init[k] >= 0)
+			close(init[k]);
+		if (sync[k] >= 0)
+			close(sync[k]);
+		if (logp[k] >= 0)
+			close(logp[k]);
+		if (check[k] >= 0)
+			close(check[k]);
+	}
+	close(exe);
+}
+
+/*
+ * Hands the early-spawned init over, once: its pid, with fds[0..3] our ends of its init socket,
+ * sync socket and log pipe and the clone it runs; -1 when there is none, it is of the other kind
+ * (setns: for an exec), or its exec failed (errno set, the child reaped).
+ */
+int nsexec_early_init(int setns, int *fds)
+{
+	int err = 0;
+	ssize_t n;
+
+	if (early.pid < 0 || early.setns != (setns != 0))
+		return -1;
+	do
+		n = read(early.execcheck, &err, sizeof(err)); /* EOF: the exec closed it */
+	while (n < 0 && errno == EINTR);
+	close(early.execcheck);
+	early.execcheck = -1;
+	if (n != 0) {
+		nsexec_early_discard();
+		errno = n == sizeof(err) ? err : EIO;
+		return -1;
+	}
+	for (int k = 0; k < 4; k++) {
+		fds[k] = early.fd[k];
+		early.fd[k] = -1;
+	}
+	n = early.pid;
+	early.pid = -1;
+	return (int)n;
+}
+
+/* Kills and reaps the early-spawned init when nothing took it over; closes our ends. */
+void nsexec_early_discard(void)
+{
+	if (early.pid > 0) {
+		kill(early.pid, SIGKILL);
+		while (waitpid(early.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		early.pid = -1;
+	}
+	for (int k = 0; k < 4; k++) {
+		if (early.fd[k] >= 0)
+			close(early.fd[k]);
+		early.fd[k] = -1;
+	}
+	if (early.execcheck >= 0)
+		close(early.execcheck);
+	early.execcheck = -1;
+}
+
+/* glibc calls constructors with (argc, argv, envp). */
+__attribute__((constructor)) static void nsexec(int argc, char **argv)
 {
 	const char *env = getenv(ENV_INITPIPE);
 	struct config c = {0};
@@ -720,6 +1007,7 @@ __attribute__((constructor)) static void nsexec(void)
 	if (getenv(ENV_USERNS_HOLDER) != NULL)
 		userns_holder();
 	if (env == NULL) {
+		early_spawn(argc, argv);
 		prefault_writable_segment();
 		prefault_heap();
 		done_ns = monotonic_ns();

@@ -27,6 +27,10 @@
 #define ENV_INITPIPE "_SKIFF_INITPIPE"
 #define ENV_LOGPIPE  "_SKIFF_LOGPIPE"
 #define ENV_LOGLEVEL "_SKIFF_LOGLEVEL"
+#define ENV_SYNCPIPE "_SKIFF_SYNCPIPE"
+#define ENV_INITTYPE "_SKIFF_INITTYPE"
+/* SKIFF_TRACE's zero, CLOCK_MONOTONIC ns (PhaseTrace.InitEnvName). */
+#define ENV_TRACE "_SKIFF_TRACE"
 /* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
 #define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
 
@@ -37,6 +41,9 @@
 #define STAGE_INIT   2
 
 int nsexec_stage(void);
+int nsexec_exe_clone(int *failed);
+int nsexec_early_init(int setns, int *fds);
+void nsexec_early_discard(void);
 long long nsexec_start_ns(void);
 long long nsexec_done_ns(void);
 

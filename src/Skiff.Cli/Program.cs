@@ -22,7 +22,16 @@ internal static class Program
         App.ProgramName = ProgramName();
         using var stdout = new FdWriter(1);
         using var stderr = new FdWriter(2);
-        int rc = App.Run(args, stdout, stderr);
+        int rc;
+        try
+        {
+            rc = App.Run(args, stdout, stderr);
+        }
+        finally
+        {
+            // the init nsexec spawned at start for a run, create or exec that never came to use it
+            Skiff.Linux.Libc.nsexec_early_discard();
+        }
         Skiff.Linux.Logging.PhaseTrace.Mark($"exit {rc}");
         return rc;
     }

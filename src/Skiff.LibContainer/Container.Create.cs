@@ -23,6 +23,28 @@ public sealed partial class Container
         var process = spec.Process!;
         var namespaces = cfg.Namespaces;
         var (rootUid, rootGid) = HostRootIds(spec.Linux, namespaces);
+        var config = new InitConfig
+        {
+            ContainerId = o.Id,
+            Bundle = o.Bundle,
+            Rootfs = spec.Root!.Path,
+            Spec = spec,
+            Process = process,
+            NoPivot = o.NoPivot,
+            NoNewKeyring = o.NoNewKeyring,
+            PreserveFds = o.PreserveFds + ListenFds(),
+            CreateConsole = process.Terminal,
+            Namespaces = namespaces,
+            RootlessEuid = cfg.RootlessEuid,
+            RootlessCgroups = o.RootlessCgroups,
+        };
+        // init, spawned already, makes the namespaces and starts its runtime while the rest is made here
+        if (o.Init is { IsSetns: false } early && early.PreserveFds == config.PreserveFds)
+        {
+            early.SendBootstrap(InitProcess.BootstrapFor(config).Encode());
+            PhaseTrace.Mark("bootstrap sent");
+            TestKnob.Fail("bootstrap", early.InitSock);
+        }
 
         string stateDir = MakeStateDir(o.Root, o.Id);
 
@@ -77,21 +99,6 @@ public sealed partial class Container
         PhaseTrace.Mark("state dir, exec fifo, cgroup manager");
 
         using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
-        var config = new InitConfig
-        {
-            ContainerId = o.Id,
-            Bundle = o.Bundle,
-            Rootfs = spec.Root!.Path,
-            Spec = spec,
-            Process = process,
-            NoPivot = o.NoPivot,
-            NoNewKeyring = o.NoNewKeyring,
-            PreserveFds = o.PreserveFds + ListenFds(),
-            CreateConsole = process.Terminal,
-            Namespaces = namespaces,
-            RootlessEuid = cfg.RootlessEuid,
-            RootlessCgroups = o.RootlessCgroups,
-        };
         config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
         var init = new InitProcess(config, cgroup, fifo, console ?? runConsole, (pid, start) =>
         {

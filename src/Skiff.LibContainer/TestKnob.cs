@@ -15,11 +15,24 @@ internal static class TestKnob
     public const string CrashVariable = "SKIFF_TEST_CRASH";
 
     private static readonly string? s_crashAt = Environment.GetEnvironmentVariable(CrashVariable);
+    private static readonly string? s_failAt = Environment.GetEnvironmentVariable("SKIFF_TEST_FAIL");
 
     public static bool Enabled => s_crashAt is not null;
 
     /// <summary>Set by the test whose criu carries the pipe-clamping shim.</summary>
     public static bool CriuPipeClamped => Environment.GetEnvironmentVariable("SKIFF_TEST_CRIU_PIPE_CLAMPED") == "1";
+
+    /// <summary>
+    /// Env <c>SKIFF_TEST_FAIL=bootstrap</c>: create fails (an error, not a kill) once nsexec has reported the pids of
+    /// what it forked on the bootstrap message it got early (<paramref name="reported"/> readable, the report left
+    /// in it), so that a test sees the unused init taken down with everything nsexec made.
+    /// </summary>
+    public static void Fail(string phase, SafeFd reported)
+    {
+        if (s_failAt is null || !string.Equals(s_failAt, phase, StringComparison.Ordinal)) return;
+        Libc.PollOne(reported.Fd, Libc.POLLIN, 10_000);
+        throw new ContainerException($"test knob: failing at {phase}");
+    }
 
     /// <summary>Kills this process with SIGKILL if the knob names <paramref name="phase"/>.</summary>
     public static void Crash(string phase)

@@ -35,6 +35,29 @@ public static unsafe partial class Libc
     [LibraryImport("nsexec")]
     public static partial long nsexec_done_ns();
 
+    /// <summary>nsexec's clone of this binary for `skiff init` (CVE-2019-5736): a read-only detached bind mount of
+    /// /proc/self/exe, as a close-on-exec fd; or -errno, with <paramref name="failed"/> 1 when open_tree failed and 2
+    /// when mount_setattr did. Only in the published binary, as <see cref="nsexec_stage"/>.</summary>
+    [LibraryImport("nsexec")]
+    public static partial int nsexec_exe_clone(out int failed);
+
+    /// <summary>The `skiff init` nsexec's constructor spawned early for this run, create (<paramref name="setns"/>
+    /// 0) or exec (1), handed over once: its pid, with <paramref name="fds"/>[0..3] our ends of its init socket, sync
+    /// socket and log pipe and the binary clone it runs; -1 when there is none of that kind (or its exec failed).</summary>
+    [LibraryImport("nsexec")]
+    private static partial int nsexec_early_init(int setns, int* fds);
+
+    /// <summary><see cref="nsexec_early_init(int, int*)"/> with <paramref name="fds"/> of 4.</summary>
+    public static int NsexecEarlyInit(bool setns, Span<int> fds)
+    {
+        if (fds.Length < 4) throw new ArgumentException("4 fds", nameof(fds));
+        fixed (int* p = fds) return nsexec_early_init(setns ? 1 : 0, p);
+    }
+
+    /// <summary>Kills and reaps the early-spawned init if nothing took it over (a no-op otherwise).</summary>
+    [LibraryImport("nsexec")]
+    public static partial void nsexec_early_discard();
+
     /// <summary>setns(2) on the calling thread; <paramref name="path"/> only names the namespace in errors.</summary>
     public static void Setns(SafeFd fd, int nstype, string? path = null) =>
         Check.Rc(setns(fd.Fd, nstype), "setns", path);

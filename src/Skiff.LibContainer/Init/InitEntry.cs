@@ -50,6 +50,9 @@ public static class InitEntry
                 (fifoFd, consoleFd) = ReadFds(initSock);
             }
             PhaseTrace.Mark("config received");
+            // in the bundle directory, as runc's init: a spawned init inherited it, one spawned at the caller's start
+            // (nsexec's early spawn) is where the caller was
+            if (!cfg.IsSetns && cfg.Bundle is { Length: > 0 } bundle) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
             else StandardInit.Run(cfg, sync, fifoFd, consoleFd);

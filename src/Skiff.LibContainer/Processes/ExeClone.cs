@@ -46,22 +46,16 @@ internal static class ExeClone
 
     private static SafeFd? TryReadonlyMount(out SyscallException? why)
     {
-        int fd = Libc.open_tree(Libc.AT_FDCWD, SelfExe, Libc.OPEN_TREE_CLONE | Libc.OPEN_TREE_CLOEXEC);
+        // in nsexec.c, which also makes it for the early spawn of init, before the runtime starts
+        int fd = Libc.nsexec_exe_clone(out int failed);
         if (fd < 0)
         {
-            why = new SyscallException("open_tree(OPEN_TREE_CLONE)", Check.LastErrno, SelfExe);
-            return null;
-        }
-        var tree = new SafeFd(fd);
-        if (Libc.mount_setattr(fd, "", Libc.AT_EMPTY_PATH,
-                Libc.MOUNT_ATTR_RDONLY | Libc.MOUNT_ATTR_NOSUID | Libc.MOUNT_ATTR_NODEV, 0) < 0)
-        {
-            why = new SyscallException("mount_setattr(MOUNT_ATTR_RDONLY)", Check.LastErrno, SelfExe);
-            tree.Dispose();
+            why = new SyscallException(failed == 1 ? "open_tree(OPEN_TREE_CLONE)" : "mount_setattr(MOUNT_ATTR_RDONLY)",
+                (Errno)(-fd), SelfExe);
             return null;
         }
         why = null;
-        return tree;
+        return new SafeFd(fd);
     }
 
     /// <summary>An executable memfd holding a copy of the binary, sealed against writes, growth and shrinking.</summary>

@@ -61,6 +61,7 @@ public sealed class InitChild : IDisposable
                 throw new ContainerException($"unable to stat preserved-fd {fd - 3} (of {preserveFds})",
                     new SyscallException("stat", Errno.ENOENT, $"/proc/self/fd/{fd}"));
         }
+        if (preserveFds == 0 && TakeEarly(setns) is { } early) return early;
         // the binary the child runs: a clone the container cannot write, made before any fd we would leak if it failed
         SafeFd exe = ExeClone.Open();
         PhaseTrace.Mark("binary clone");
@@ -111,19 +112,75 @@ public sealed class InitChild : IDisposable
         return child;
     }
 
+    /// <summary>
+    /// The init nsexec's constructor spawned as this process started (nsexec.c, early_spawn: for a plain run,
+    /// create or exec, from the same read-only clone, with the same fds and environment), when there is one of this
+    /// kind: its exec and C start then ran beside this process's runtime start. Under the JIT (no nsexec linked)
+    /// there is none.
+    /// </summary>
+    private static InitChild? TakeEarly(bool setns)
+    {
+        Span<int> fds = stackalloc int[4];
+        int pid;
+        try { pid = Libc.NsexecEarlyInit(setns, fds); }
+        catch (DllNotFoundException) { return null; }
+        if (pid < 0) return null;
+        if (Log.IsDebug) Log.Debug("skiff exeseal: using /proc/self/exe clone (read-only detached bind mount), spawned at start");
+        var logs = new LogForwarder(new SafeFd(fds[2]));
+        var child = new InitChild(new SafeFd(fds[0]), new SyncSocket(new SafeFd(fds[1]), "parent"), logs, 0, setns)
+        {
+            _pid = pid,
+        };
+        child._spawned.Set();
+        var exe = new SafeFd(fds[3]);
+        // the child has exec'd (nsexec_early_init waited for that): dropping our reference to the clone waits out an
+        // RCU grace period, here, off the caller's path
+        logs.Start(() =>
+        {
+            PhaseTrace.Mark("spawned init (at start)");
+            exe.Dispose();
+        });
+        return child;
+    }
+
+    /// <summary>Whether <see cref="SendBootstrap"/> sent nsexec its message already.</summary>
+    internal bool BootstrapSent { get; private set; }
+
+    /// <summary>
+    /// Sends nsexec its bootstrap message ahead of <see cref="ParentProcess.Start"/> (create, as soon as the config
+    /// is loaded): the namespaces are made and init's runtime starts while the state directory and the cgroups are
+    /// made here. Nothing nsexec makes outlives its processes; unused, <see cref="Dispose"/> kills them all.
+    /// </summary>
+    public void SendBootstrap(ReadOnlySpan<byte> message)
+    {
+        if (_adopted || BootstrapSent) throw new InvalidOperationException("init has its bootstrap message already");
+        Libc.WriteAll(InitSock, message, "write bootstrap data");
+        BootstrapSent = true;
+    }
+
     /// <summary>The caller (<see cref="ParentProcess.Start"/>) owns the process and the sockets from now on.</summary>
     internal void Adopt() => _adopted = true;
 
-    /// <summary>Unused: closes the sockets (nsexec exits quietly on the closed init socket), kills and reaps.</summary>
+    /// <summary>
+    /// Unused: closes the sockets (nsexec exits quietly on the closed init socket), kills and reaps. After the
+    /// bootstrap message, nsexec has forked init (and stage 1) or is about to: its report of their pids, or its exit
+    /// without one, is waited for first, so that they are killed and reaped too.
+    /// </summary>
     public void Dispose()
     {
         if (_adopted) return;
         _adopted = true;
+        _spawned.Wait();
+        int stage1 = 0, stage2 = 0;
+        if (BootstrapSent && _error is null)
+        {
+            try { (stage1, stage2) = ParentProcess.ReadPids(InitSock); }
+            catch (Exception ex) when (ex is ContainerException or SyscallException) { }
+        }
         InitSock.Dispose();
         Sync.Dispose();
-        _spawned.Wait();
+        ParentProcess.KillAndReap(stage2, stage1);
         if (_error is not null) return;
-        Libc.kill(_pid, 9);
-        Libc.WaitExit(_pid);
+        ParentProcess.KillAndReap(_pid, 0);
     }
 }

@@ -27,15 +27,19 @@ internal sealed class InitProcess : ParentProcess
         Func<int, ulong, ContainerState> saveState)
         : base(config, cgroup, fifo, console) => _saveState = saveState;
 
-    protected override BootstrapData Bootstrap()
+    protected override BootstrapData Bootstrap() => BootstrapFor(_config);
+
+    /// <summary>nsexec's bootstrap message for a container's init: what <paramref name="config"/> asks to create
+    /// and join; create sends it as soon as the config is loaded (<see cref="InitChild.SendBootstrap"/>).</summary>
+    internal static BootstrapData BootstrapFor(InitConfig config)
     {
-        Spec spec = _config.Spec;
-        var namespaces = _config.Namespaces;
+        Spec spec = config.Spec;
+        var namespaces = config.Namespaces;
         // The maps are written only for a user namespace we create (not one we join).
         bool newUser = namespaces.IsNew("user");
         var uidMappings = newUser ? spec.Linux?.UidMappings : null;
         var gidMappings = newUser ? spec.Linux?.GidMappings : null;
-        bool rootless = _config.RootlessEuid;
+        bool rootless = config.RootlessEuid;
         return new BootstrapData
         {
             CloneFlags = (uint)namespaces.CloneFlags,

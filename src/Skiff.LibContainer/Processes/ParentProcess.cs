@@ -66,8 +66,8 @@ internal abstract class ParentProcess
             // An exec'd process joins cgroups that exist: a few writes, done before the bootstrap, so everything
             // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must).
             if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
-            BootstrapData boot = Bootstrap();
-            Libc.WriteAll(initSock, boot.Encode(), "write bootstrap data");
+            // create sent it already, as soon as it had the config (the same message: InitProcess.BootstrapFor)
+            if (!child.BootstrapSent) Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
             // a container's cgroup directories are made while nsexec works; init joins them below
             if (!_config.IsSetns) PrepareCgroup();
             (stage1, Pid) = ReadPids(initSock);
@@ -238,7 +238,7 @@ internal abstract class ParentProcess
     }
 
     /// <summary>Reads nsexec's one-line JSON report {"stage1_pid":N,"stage2_pid":M} (N is 0 when there is no stage 1).</summary>
-    private static (int Stage1, int Stage2) ReadPids(SafeFd sock)
+    internal static (int Stage1, int Stage2) ReadPids(SafeFd sock)
     {
         var line = new List<byte>(64);
         Span<byte> one = stackalloc byte[1];
@@ -337,7 +337,7 @@ internal abstract class ParentProcess
     internal State OciState(string status) => States.Of(_config.Spec, _config.ContainerId, status, Pid, _config.Bundle);
 
     /// <summary>SIGKILL and reap our own children (stage 0/1/2 are all children of this process).</summary>
-    private static void KillAndReap(int a, int b)
+    internal static void KillAndReap(int a, int b)
     {
         foreach (int pid in new[] { a, b })
         {

@@ -28,7 +28,8 @@ public sealed partial class PhaseTraceTests : ContainerTest
         string all = string.Join("\n", lines.Select(l => $"{l.Who} {l.At} {l.Phase}"));
         foreach (var (who, phase) in new[]
         {
-            ("skiff", "runtime started"), ("run", "config loaded and validated"), ("run", "spawned init"),
+            ("skiff", "runtime started"), ("run", "config loaded and validated"), ("run", "spawned init (at start)"),
+            ("run", "bootstrap sent"),
             ("init", "config received"), ("init", "rootfs prepared (mounts, procHooks, pivot_root)"),
             ("run", "recv procReady"), ("init", "recv procRun"), ("run", "exec fifo released: init exec'd the process"),
             ("run", "exit 0"),
@@ -54,5 +55,32 @@ public sealed partial class PhaseTraceTests : ContainerTest
         double received = lines.First(l => l.Who == "init" && l.Phase == "config received").At;
         Assert.True(received >= sending, $"init received its config before the runtime could send it:\n{all}");
         AssertNothingLeaked(id, b);
+    }
+
+    /// <summary>
+    /// A plain run has its init spawned by nsexec's constructor as the process starts (its exec beside the runtime's
+    /// start); one that passes fds on (--preserve-fds, LISTEN_FDS) spawns it from managed code, which places them.
+    /// Both run the container alike.
+    /// </summary>
+    [SkiffFact]
+    public void InitIsSpawnedAtStartUnlessFdsArePassedOn()
+    {
+        Rt.Env["SKIFF_TRACE"] = "1";
+        foreach (var (extra, phase, absent) in new[]
+        {
+            (Array.Empty<string>(), "spawned init (at start)", "spawned init"),
+            (new[] { "--preserve-fds", "0" }, "spawned init", "spawned init (at start)"),
+        })
+        {
+            var b = NewBundle("echo", "ran");
+            var id = NewId("trace");
+            var r = Rt.Run(id, b, extra).AssertSuccess();
+            Assert.Equal("ran\n", r.Stdout);
+            var phases = r.ErrorMessages.Select(l => TraceLine().Match(l)).Where(m => m.Success && m.Groups[1].Value == "run")
+                .Select(m => m.Groups[4].Value).ToList();
+            Assert.Contains(phase, phases);
+            Assert.DoesNotContain(absent, phases);
+            AssertNothingLeaked(id, b);
+        }
     }
 }

@@ -58,6 +58,9 @@ public class BootstrapDataTests
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.InitPipe, defines["ENV_INITPIPE"]);
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.LogPipe, defines["ENV_LOGPIPE"]);
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.LogLevel, defines["ENV_LOGLEVEL"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.SyncPipe, defines["ENV_SYNCPIPE"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.InitType, defines["ENV_INITTYPE"]);
+        Assert.Equal(Skiff.Linux.Logging.PhaseTrace.InitEnvName, defines["ENV_TRACE"]);
     }
 
     [Fact]

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Skiff.IntegrationTests.Harness;
+using Xunit;
+
+namespace Skiff.IntegrationTests.Tests;
+
+/// <summary>
+/// A plain run, create or exec has `skiff init` spawned by nsexec's constructor as the runtime starts, and create
+/// sends it its bootstrap message as soon as the config is loaded (PhaseTraceTests show the path taken). A call
+/// that fails after that must take all of it down: the spawned process, and the namespaces' processes nsexec forked.
+/// The call runs below a child subreaper (prctl PR_SET_CHILD_SUBREAPER): whatever it started and did not reap
+/// itself, running or exited, becomes the reaper's child once the call has exited, and is counted.
+/// </summary>
+public sealed class EarlySpawnTests : ContainerTest
+{
+    private const string ReaperC = """
+        #define _GNU_SOURCE
+        #include <signal.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <sys/prctl.h>
+        #include <sys/wait.h>
+        #include <unistd.h>
+        /* reaper REPORT PROG ARGS...: runs PROG as a child subreaper; REPORT gets "rc=N" and one line per process
+           PROG left behind ("orphan PID COMM"), each waited for (20 s at most in all) and reaped. */
+        int main(int argc, char **argv) {
+            FILE *r = fopen(argv[1], "w");
+            int st;
+            pid_t pid, child;
+            if (!r || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return 2;
+            child = fork();
+            if (child == 0) { execv(argv[2], argv + 2); _exit(127); }
+            waitpid(child, &st, 0);
+            fprintf(r, "rc=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+            alarm(20);
+            siginfo_t si;
+            while (memset(&si, 0, sizeof si), waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0 && si.si_pid > 0) {
+                char path[64], comm[64] = "?";
+                snprintf(path, sizeof path, "/proc/%d/comm", si.si_pid);
+                FILE *c = fopen(path, "r");
+                if (c) { if (fgets(comm, sizeof comm, c)) comm[strcspn(comm, "\n")] = 0; fclose(c); }
+                fprintf(r, "orphan %d %s\n", si.si_pid, comm);
+                waitpid(si.si_pid, &st, 0);
+            }
+            fclose(r);
+            return 0;
+        }
+        """;
+
+    /// <summary>Runs the runtime with <paramref name="args"/> below the reaper: its exit code and what it left.</summary>
+    private string _lastStderr = "";
+
+    private (int Rc, List<string> Orphans) Reaped(params string[] args) => ReapedFailingAt(null, args);
+
+    /// <summary><see cref="Reaped"/> with the test knob SKIFF_TEST_FAIL=<paramref name="failAt"/>.</summary>
+    private (int Rc, List<string> Orphans) ReapedFailingAt(string? failAt, params string[] args)
+    {
+        string dir = Path.Combine(RepoPaths.TempRoot, "reaper");
+        Directory.CreateDirectory(dir);
+        string exe = Path.Combine(dir, "reaper");
+        lock (typeof(EarlySpawnTests))
+        {
+            if (!File.Exists(exe))
+            {
+                File.WriteAllText(exe + ".c", ReaperC);
+                using var gcc = Process.Start("/usr/bin/gcc", ["-static", "-O2", "-o", exe + ".tmp", exe + ".c"])!;
+                gcc.WaitForExit();
+                Assert.Equal(0, gcc.ExitCode);
+                File.Move(exe + ".tmp", exe);
+            }
+        }
+        string report = Path.Combine(dir, Guid.NewGuid().ToString("N"));
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (failAt is not null) psi.Environment["SKIFF_TEST_FAIL"] = failAt;
+        foreach (string a in (string[])[report, Rt.Binary, "--root", Rt.Root, .. args]) psi.ArgumentList.Add(a);
+        using (var p = Process.Start(psi)!)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            _lastStderr = err.Result;
+            Assert.Equal(0, p.ExitCode);
+        }
+        string[] lines = File.ReadAllLines(report);
+        File.Delete(report);
+        return (int.Parse(lines[0]["rc=".Length..]), lines.Skip(1).ToList());
+    }
+
+    /// <summary>Processes that have <paramref name="path"/> open as stdin, stdout or stderr.</summary>
+    private static List<int> Holders(string path)
+    {
+        var pids = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            for (int fd = 0; fd < 3; fd++)
+            {
+                try
+                {
+                    if (new FileInfo($"{dir}/fd/{fd}").LinkTarget == path)
+                    {
+                        pids.Add(pid);
+                        break;
+                    }
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+        return pids;
+    }
+
+    [Fact]
+    public void FailedCallsLeaveNoProcessBehind()
+    {
+        // Control: a created container's init holds create's stdout, and the scan finds it.
+        var b = NewBundle("sleep", "100");
+        string id = NewId();
+        var created = Rt.Create(id, b).AssertSuccess();
+        Assert.NotEmpty(Holders(created.StdoutPath));
+
+        // Control: a detached run's container process outlives the call: the reaper gets it.
+        var sleeper = NewBundle("sleep", "0.2");
+        sleeper.Save();
+        string sleeperId = NewId();
+        var (rc0, left0) = Reaped("run", "-d", "-b", sleeper.Dir, sleeperId);
+        Assert.True(rc0 == 0, _lastStderr);
+        Assert.Contains(left0, l => l.EndsWith(" sleep"));
+        Rt.Exec("delete", "--force", sleeperId).AssertSuccess();
+
+        // The id is taken: create sent init its bootstrap before it found that out (nsexec has made the namespaces
+        // and forked init by then, or is about to).
+        var dup = Rt.Run(id, NewBundle("true")).AssertFailure("container with given ID already exists");
+        Assert.Empty(Holders(dup.StdoutPath));
+        var other = NewBundle("true");
+        other.Save();
+        var (rc1, left1) = Reaped("run", "-b", other.Dir, id);
+        Assert.NotEqual(0, rc1);
+        Assert.Empty(left1);
+
+        // Made to fail once nsexec has forked init on that early bootstrap and reported it (a test knob): init is
+        // killed and reaped along with nsexec's first stage.
+        var (rcK, leftK) = ReapedFailingAt("bootstrap", "run", "-b", other.Dir, NewId());
+        Assert.NotEqual(0, rcK);
+        Assert.Empty(leftK);
+
+        // The config is refused: init was spawned, never sent anything.
+        var bad = NewBundle("true").Edit(c => c["process"]!["args"] = new System.Text.Json.Nodes.JsonArray());
+        bad.Save();
+        var (rc2, left2) = Reaped("run", "-b", bad.Dir, NewId());
+        Assert.NotEqual(0, rc2);
+        Assert.Empty(left2);
+
+        // An exec into a container that does not exist: its setns init was spawned too.
+        var (rc3, left3) = Reaped("exec", "no-such-container-" + id, "true");
+        Assert.NotEqual(0, rc3);
+        Assert.Empty(left3);
+
+        Rt.Exec("delete", "--force", id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+}

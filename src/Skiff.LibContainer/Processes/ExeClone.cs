@@ -47,7 +47,13 @@ internal static class ExeClone
     private static SafeFd? TryReadonlyMount(out SyscallException? why)
     {
         // in nsexec.c, which also makes it for the early spawn of init, before the runtime starts
-        int fd = Libc.nsexec_exe_clone(out int failed);
+        int fd, failed;
+        try { fd = Libc.nsexec_exe_clone(out failed); }
+        catch (DllNotFoundException) // under the JIT (tests of the library): no nsexec linked, the copy then
+        {
+            why = new SyscallException("open_tree(OPEN_TREE_CLONE)", Errno.ENOSYS, SelfExe);
+            return null;
+        }
         if (fd < 0)
         {
             why = new SyscallException(failed == 1 ? "open_tree(OPEN_TREE_CLONE)" : "mount_setattr(MOUNT_ATTR_RDONLY)",

@@ -94,14 +94,21 @@ public static unsafe partial class Libc
     public static void SetKeepCaps(bool on) =>
         Check.Rc(prctl(PR_SET_KEEPCAPS, on ? 1u : 0u, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
 
-    /// <summary>/proc/sys/kernel/cap_last_cap (the highest capability the kernel knows).</summary>
+    /// <summary>
+    /// The highest capability the kernel knows (what /proc/sys/kernel/cap_last_cap says), asked of the kernel itself:
+    /// the first cap PR_CAPBSET_READ refuses with EINVAL, less one. Not read from a file: `skiff init` of an exec
+    /// has joined the container's mount namespace before it runs, where /proc may be the image's own directory,
+    /// and a planted cap_last_cap of 1 would leave every cap above it in the bounding set.
+    /// </summary>
     public static int CapLastCap()
     {
-        using SafeFd fd = Open("/proc/sys/kernel/cap_last_cap", O_RDONLY);
-        Span<byte> buf = stackalloc byte[16];
-        int n = Read(fd, buf, "read /proc/sys/kernel/cap_last_cap");
-        int v = 0;
-        for (int i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (buf[i] - '0');
-        return v;
+        for (int cap = 0; cap < 64; cap++)
+        {
+            if (prctl(PR_CAPBSET_READ, (nuint)cap, 0, 0, 0) >= 0) continue;
+            Errno e = Check.LastErrno;
+            if (e == Errno.EINVAL) return cap - 1;
+            Check.Throw("prctl(PR_CAPBSET_READ)", e);
+        }
+        return 63;
     }
 }

@@ -11,6 +11,10 @@ public readonly record struct FileIds(ulong Dev, ulong Ino, uint Mode, uint Uid,
     public bool IsCharDevice => (Mode & S_IFMT) == S_IFCHR;
     /// <summary>Major number of st_rdev (glibc's gnu_dev_major).</summary>
     public uint RdevMajor => (uint)(((Rdev >> 32) & 0xFFFFF000) | ((Rdev >> 8) & 0xFFF));
+    /// <summary>Minor number of st_rdev (glibc's gnu_dev_minor).</summary>
+    public uint RdevMinor => (uint)(((Rdev >> 12) & 0xFFFFFF00) | (Rdev & 0xFF));
+    /// <summary>The kernel's null device (char 1:3), wherever its node is.</summary>
+    public bool IsDevNull => IsCharDevice && RdevMajor == 1 && RdevMinor == 3;
 }
 
 /// <summary>

@@ -68,17 +68,19 @@ internal static class Identity
 
     /// <summary>
     /// runc's fixStdioPermissions: chown fds 0-2 to the target uid (keeping their gid) unless already owned by it
-    /// or they are /dev/null; EINVAL/EPERM/EROFS are ignored (unmapped owner, read-only /dev).
+    /// or they are a null device; EINVAL/EPERM/EROFS are ignored (unmapped owner, read-only /dev). Whether an fd is
+    /// the null device is told by its own fstat (char 1:3), as runc 1.2.8 does, not by comparing it with the
+    /// container's /dev/null: the container's root may have replaced that node with a file, and an exec's stdio
+    /// may be the host's /dev/null, whose owner must not change (CVE-2025-31133).
     /// </summary>
     public static void FixStdioPermissions(uint uid)
     {
-        FileIds nul = Libc.StatIds("/dev/null");
         for (int fd = 0; fd <= 2; fd++)
         {
             FileIds s;
             try { s = Libc.FstatIds(fd); }
             catch (SyscallException ex) { throw new SyscallException("fstat", ex.Errno, StdioName(fd)); }
-            if (s.Uid == uid || s.Rdev == nul.Rdev) continue;
+            if (s.Uid == uid || s.IsDevNull) continue;
             if (Libc.fchown(fd, uid, s.Gid) < 0)
             {
                 Errno e = Check.LastErrno;

@@ -35,6 +35,14 @@ public class CapabilitiesTests
     }
 
     [Fact]
+    public void CapLastCap_IsWhatTheKernelsFileSays()
+    {
+        // asked of the kernel (PR_CAPBSET_READ), not read from the file: both must agree
+        string file = File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim();
+        Assert.Equal(int.Parse(file), Libc.CapLastCap());
+    }
+
+    [Fact]
     public void Parse_MapsNamesToBits()
     {
         var unknown = new List<string>();

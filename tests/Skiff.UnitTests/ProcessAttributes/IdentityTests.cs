@@ -58,6 +58,19 @@ public sealed class IdentityTests : IDisposable
     private static extern int mkfifo(string path, uint mode);
 
     [Fact]
+    public void IsDevNull_IsTheNullDeviceByItsOwnNumbersOnly()
+    {
+        using var nul = File.OpenHandle("/dev/null");
+        using var zero = File.OpenHandle("/dev/zero");
+        string file = Path.Combine(_dir, "null");
+        File.WriteAllText(file, "");
+        using var f = File.OpenHandle(file);
+        Assert.True(Skiff.Linux.Libc.FstatIds((int)nul.DangerousGetHandle()).IsDevNull);
+        Assert.False(Skiff.Linux.Libc.FstatIds((int)zero.DangerousGetHandle()).IsDevNull);
+        Assert.False(Skiff.Linux.Libc.FstatIds((int)f.DangerousGetHandle()).IsDevNull);
+    }
+
+    [Fact]
     public void Env_GetUsesLastEntry_SetReplacesInPlaceOrAppends()
     {
         var env = new List<string> { "PATH=/bin", "HOME=", "HOMEX=1", "HOME=/x" };

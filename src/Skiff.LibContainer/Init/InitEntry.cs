@@ -16,6 +16,7 @@ public static class InitEntry
 {
     public static int Run()
     {
+        Log.UtcTime = true;
         int logFd = EnvFd(InitEnv.LogPipe);
         if (logFd >= 0)
         {

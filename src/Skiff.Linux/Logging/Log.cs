@@ -58,10 +58,17 @@ public static class Log
         "trace" => LogLevel.Trace, _ => null,
     };
 
+    /// <summary>
+    /// Lines carry UTC, not local time. For `skiff init`: local time means reading /etc/localtime, which after the
+    /// root switch is the image's (a fifo there would hang the first line, /dev/zero exhaust memory); the parent
+    /// stamps init's forwarded lines with its own time anyway.
+    /// </summary>
+    public static bool UtcTime { get; set; }
+
     /// <summary>Writes one line at <paramref name="level"/> regardless of the configured level.</summary>
     public static void Write(LogLevel level, string msg)
     {
-        byte[] line = Format(level, msg, DateTimeOffset.Now, Json);
+        byte[] line = Format(level, msg, UtcTime ? DateTimeOffset.UtcNow : DateTimeOffset.Now, Json);
         lock (s_lock)
         {
             try { Libc.WriteAll(s_sink, line); }

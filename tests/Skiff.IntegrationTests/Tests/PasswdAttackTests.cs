@@ -59,6 +59,32 @@ public sealed class PasswdAttackTests : ContainerTest
         AssertNothingLeaked(id, attack);
     }
 
+    [FactUnlessRunc11("runc opens a fifo /etc/localtime for its log line's time and waits for a writer")]
+    public void AFifoLocaltimeDoesNotHangInitsLogLines()
+    {
+        // An unknown capability makes init warn after the root switch; a log line's local time would open the
+        // image's /etc/localtime.
+        Bundle Image(bool warn, params string[] args)
+        {
+            var b = NewBundle(args).PrivateRootfs();
+            if (warn) b.CapabilitySet("bounding", "CAP_KILL", "CAP_NO_SUCH_THING");
+            string lt = Path.Combine(b.RootfsPath, "etc", "localtime");
+            File.Delete(lt);
+            BusyboxRootfs.Run("/usr/bin/mkfifo", lt);
+            return b;
+        }
+
+        // Control: the container's /etc/localtime is that fifo.
+        Assert.Equal("fifo\n", Rt.Run(NewId(), Image(false, "sh", "-c", "test -p /etc/localtime && echo fifo")).AssertSuccess().Stdout);
+
+        // Before, the warning's line hung init (and the run) on the fifo's open.
+        var b = Image(true, "true");
+        string id = NewId();
+        var r = Rt.Run(id, b).AssertSuccess();
+        Assert.Contains(r.ErrorMessages, m => m.Contains("CAP_NO_SUCH_THING"));
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void APasswdLineLongerThanRuncsLimitIsAnErrorAndOneBelowItIsRead()
     {

@@ -461,9 +461,22 @@ static int ns_flag(const char *type)
 }
 
 /*
- * Joins "type:path,..." in two passes: all paths are opened first (a later
- * setns(CLONE_NEWNS) would change what they resolve to), then the user
- * namespace is joined before the others, which then follow in list order.
+ * A mount namespace to join is not joined here but by init's managed code once its runtime has
+ * started (InitEntry.JoinMountNamespace): the .NET runtime reads /proc and /sys files as it
+ * starts, and inside a container's mount namespace those may be the image's own (a fifo, a link
+ * to /dev/zero). The namespace's fd stays open (close-on-exec) for stage 2, -1 if none.
+ */
+static int mntns_fd = -1;
+
+int nsexec_mntns_fd(void)
+{
+	return mntns_fd;
+}
+
+/*
+ * Joins "type:path,..." in two passes: all paths are opened first, then the user
+ * namespace is joined before the others, which then follow in list order (but for the
+ * mount namespace, see mntns_fd).
  */
 static void join_namespaces(const char *list)
 {
@@ -499,6 +512,12 @@ static void join_namespaces(const char *list)
 		for (int i = 0; i < n; i++) {
 			if ((ns[i].flag == CLONE_NEWUSER) != (pass == 0))
 				continue;
+			if (ns[i].flag == CLONE_NEWNS) {
+				debug("setns %s: by init, once its runtime has started",
+				      ns[i].path);
+				mntns_fd = ns[i].fd;
+				continue;
+			}
 			debug("setns %s", ns[i].path);
 			if (setns(ns[i].fd, ns[i].flag) < 0)
 				bail("failed to setns to %s", ns[i].path);

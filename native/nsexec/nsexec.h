@@ -42,6 +42,7 @@
 
 int nsexec_stage(void);
 int nsexec_exe_clone(int *failed);
+int nsexec_mntns_fd(void);
 int nsexec_early_init(int setns, int *fds);
 void nsexec_early_discard(void);
 long long nsexec_start_ns(void);

@@ -54,6 +54,11 @@ public static unsafe partial class Libc
         fixed (int* p = fds) return nsexec_early_init(setns ? 1 : 0, p);
     }
 
+    /// <summary>In `skiff init`: the mount namespace nsexec was to join and left to managed code (an fd, close-on-exec),
+    /// or -1. Only in the published binary, as <see cref="nsexec_stage"/>.</summary>
+    [LibraryImport("nsexec")]
+    public static partial int nsexec_mntns_fd();
+
     /// <summary>Kills and reaps the early-spawned init if nothing took it over (a no-op otherwise).</summary>
     [LibraryImport("nsexec")]
     public static partial void nsexec_early_discard();

@@ -17,6 +17,7 @@ public static class InitEntry
     public static int Run()
     {
         Log.UtcTime = true;
+        bool joinedMnt = JoinMountNamespace();
         int logFd = EnvFd(InitEnv.LogPipe);
         if (logFd >= 0)
         {
@@ -53,7 +54,8 @@ public static class InitEntry
             PhaseTrace.Mark("config received");
             // in the bundle directory, as runc's init: a spawned init inherited it, one spawned at the caller's start
             // (nsexec's early spawn) is where the caller was
-            if (!cfg.IsSetns && cfg.Bundle is { Length: > 0 } bundle) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
+            // (after joining a mount namespace, its root, as before: the bundle may not be there)
+            if (!cfg.IsSetns && !joinedMnt && cfg.Bundle is { Length: > 0 } bundle) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
             else StandardInit.Run(cfg, sync, fifoFd, consoleFd);
@@ -99,6 +101,24 @@ public static class InitEntry
     {
         foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
+    }
+
+    /// <summary>
+    /// Joins the mount namespace nsexec left to us (an exec's: the container's), now that the runtime has started:
+    /// its start reads /proc and /sys files, which inside the container may be the image's. This thread gets a
+    /// filesystem context of its own first (setns(CLONE_NEWNS) refuses a shared one); init's work and its final
+    /// exec happen on it. False when there was none to join.
+    /// </summary>
+    private static bool JoinMountNamespace()
+    {
+        int fd;
+        try { fd = Libc.nsexec_mntns_fd(); }
+        catch (DllNotFoundException) { return false; }
+        if (fd < 0) return false;
+        using var ns = new SafeFd(fd);
+        Check.Rc(Libc.unshare(Libc.CLONE_FS), "unshare(CLONE_FS)");
+        Libc.Setns(ns, Libc.CLONE_NEWNS, "mnt");
+        return true;
     }
 
     private static InitConfig ReadConfig(SafeFd sock)

@@ -51,6 +51,30 @@ public sealed class ExecAttackTests : ContainerTest
         AssertNothingLeaked(id, b);
     }
 
+    [FactUnlessRunc11("runc 1.1 refuses a container without a procfs at /proc")]
+    public void AnExecsRuntimeStartsOutsideTheContainersFiles()
+    {
+        // The .NET runtime reads /proc/self/mountinfo, /proc/meminfo and more as it starts. Planted as fifos where a
+        // container has no procfs, they hung an exec whose init had joined the container's mount namespace before
+        // its runtime started; now init joins it once its runtime runs.
+        var b = NoProcfs("sleep", "100");
+        foreach (string f in new[] { "self/mountinfo", "self/cgroup", "meminfo" })
+        {
+            string path = Path.Combine(b.RootfsPath, "proc", f);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            BusyboxRootfs.Run("/usr/bin/mkfifo", path);
+        }
+        string id = NewId();
+        Rt.CreateAndStart(id, b);
+        // Control: the container sees the fifos.
+        Assert.Equal("fifo\n", Rt.Exec(["exec", id, "sh", "-c", "test -p /proc/self/mountinfo && test -p /proc/meminfo && echo fifo"],
+            timeout: TimeSpan.FromSeconds(20)).AssertSuccess().Stdout);
+        // and the exec'd process runs in the container's mount namespace, from its root
+        Assert.Equal("/\n", Rt.Exec(["exec", "--cwd", "/", id, "pwd"], timeout: TimeSpan.FromSeconds(20)).AssertSuccess().Stdout);
+        Rt.Exec("delete", "--force", id).AssertSuccess();
+        AssertNothingLeaked(id, b);
+    }
+
     [Fact]
     public void AnExecsNullDeviceStdinKeepsItsOwnerWhenTheContainersDevNullIsAFile()
     {

@@ -25,20 +25,44 @@ public static unsafe partial class Libc
 
     public const int CLOSE_RANGE_CLOEXEC = 4;
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint getdents64(int fd, byte* buf, nuint count);
+
     /// <summary>
     /// Marks every open fd &gt;= <paramref name="minFd"/> close-on-exec: close_range(CLOSE_RANGE_CLOEXEC) (5.11+), else
-    /// each fd listed in /proc/self/fd (runc's CloseExecFrom). Any close_range failure falls back to the walk: an old
-    /// kernel (ENOSYS, EINVAL) and a seccomp profile older than close_range (its default errno, e.g. EPERM) alike.
+    /// each fd listed in the process's fd directory (runc's CloseExecFrom). Any close_range failure falls back to the
+    /// walk: an old kernel (ENOSYS, EINVAL) and a seccomp profile older than close_range (its default errno, e.g.
+    /// EPERM) alike. <paramref name="openFdDir"/> opens that directory (skiff init: through its verified procfs, since
+    /// a /proc path may be the image's there); by default /proc/self/fd.
     /// </summary>
-    public static void MarkCloexecFrom(int minFd)
+    public static void MarkCloexecFrom(int minFd, Func<SafeFd>? openFdDir = null)
     {
         if (close_range((uint)minFd, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0) return;
-        foreach (string entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        using SafeFd dir = openFdDir?.Invoke() ?? Open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+        MarkCloexecListed(dir, minFd);
+    }
+
+    /// <summary>The walk of <see cref="MarkCloexecFrom"/>: every fd &gt;= <paramref name="minFd"/> listed in
+    /// <paramref name="dir"/> (an fd directory, read with getdents64) but the directory's own.</summary>
+    public static void MarkCloexecListed(SafeFd dir, int minFd)
+    {
+        byte* buf = stackalloc byte[4096];
+        while (true)
         {
-            if (!int.TryParse(Path.GetFileName(entry), out int fd) || fd < minFd) continue;
-            int flags = fcntl(fd, F_GETFD, 0);
-            if (flags < 0) continue; // the directory's own fd, closed by now
-            Check.Rc(fcntl(fd, F_SETFD, flags | FD_CLOEXEC), "fcntl");
+            nint n = getdents64(dir.Fd, buf, 4096);
+            if (n < 0) Check.Throw("getdents64", Check.LastErrno, "fd directory");
+            if (n == 0) return;
+            // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+            for (nint off = 0; off < n; off += *(ushort*)(buf + off + 16))
+            {
+                var name = new ReadOnlySpan<byte>(buf + off + 19, 256);
+                name = name[..name.IndexOf((byte)0)];
+                if (!System.Buffers.Text.Utf8Parser.TryParse(name, out int fd, out int used) || used != name.Length) continue;
+                if (fd < minFd || fd == dir.Fd) continue;
+                int flags = fcntl(fd, F_GETFD, 0);
+                if (flags < 0) continue; // closed meanwhile
+                Check.Rc(fcntl(fd, F_SETFD, flags | FD_CLOEXEC), "fcntl");
+            }
         }
     }
 

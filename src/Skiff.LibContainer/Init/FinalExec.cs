@@ -16,10 +16,14 @@ internal static class FinalExec
     [DoesNotReturn]
     public static void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, int preserveFds)
     {
-        Libc.MarkCloexecFrom(3 + preserveFds);
+        Libc.MarkCloexecFrom(3 + preserveFds, OpenFdDir);
         Libc.UnblockAllSignals();
         Libc.ResetIgnoredSignals();
         Libc.Execve(path, args, env);
         throw new System.Diagnostics.UnreachableException();
     }
+
+    /// <summary>This process's fd directory through the verified procfs: a /proc path may be the image's here.</summary>
+    internal static SafeFd OpenFdDir() =>
+        Rootfs.ProcfsHandle.Shared.OpenBeneath("thread-self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY);
 }

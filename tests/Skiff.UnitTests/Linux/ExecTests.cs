@@ -27,6 +27,26 @@ public class ExecTests
     }
 
     [Fact]
+    public void MarkCloexecListed_MarksTheListedFdsAtOrAbove()
+    {
+        using SafeFd src = Libc.Open("/dev/null", Libc.O_RDONLY);
+        const int low = 902, high = 903;
+        Check.Rc(Libc.dup3(src.Fd, low, 0), "dup3");
+        Check.Rc(Libc.dup3(src.Fd, high, 0), "dup3");
+        try
+        {
+            using (SafeFd dir = Libc.Open("/proc/self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY)) Libc.MarkCloexecListed(dir, high);
+            Assert.Equal(0, Libc.fcntl(low, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
+            Assert.NotEqual(0, Libc.fcntl(high, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
+        }
+        finally
+        {
+            Libc.close(low);
+            Libc.close(high);
+        }
+    }
+
+    [Fact]
     public void UnblockAllSignals_OnAThread_ClearsItsMask()
     {
         ulong mask = TestThread.Run(() =>

@@ -32,13 +32,20 @@ public static unsafe partial class Libc
     /// Marks every open fd &gt;= <paramref name="minFd"/> close-on-exec: close_range(CLOSE_RANGE_CLOEXEC) (5.11+), else
     /// each fd listed in the process's fd directory (runc's CloseExecFrom). Any close_range failure falls back to the
     /// walk: an old kernel (ENOSYS, EINVAL) and a seccomp profile older than close_range (its default errno, e.g.
-    /// EPERM) alike. <paramref name="openFdDir"/> opens that directory (skiff init: through its verified procfs, since
-    /// a /proc path may be the image's there); by default /proc/self/fd.
+    /// EPERM) alike. <paramref name="fdDir"/> is that directory, opened by the caller (skiff init: through its
+    /// verified procfs, before its seccomp filter, since a /proc path may be the image's there), read from its start;
+    /// without one, /proc/self/fd.
     /// </summary>
-    public static void MarkCloexecFrom(int minFd, Func<SafeFd>? openFdDir = null)
+    public static void MarkCloexecFrom(int minFd, SafeFd? fdDir = null)
     {
         if (close_range((uint)minFd, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0) return;
-        using SafeFd dir = openFdDir?.Invoke() ?? Open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+        if (fdDir is not null)
+        {
+            Rewind(fdDir);
+            MarkCloexecListed(fdDir, minFd);
+            return;
+        }
+        using SafeFd dir = Open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
         MarkCloexecListed(dir, minFd);
     }
 

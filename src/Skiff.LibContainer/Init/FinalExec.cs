@@ -16,14 +16,23 @@ internal static class FinalExec
     [DoesNotReturn]
     public static void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, int preserveFds)
     {
-        Libc.MarkCloexecFrom(3 + preserveFds, OpenFdDir);
+        Libc.MarkCloexecFrom(3 + preserveFds, s_fdDir);
         Libc.UnblockAllSignals();
         Libc.ResetIgnoredSignals();
         Libc.Execve(path, args, env);
         throw new System.Diagnostics.UnreachableException();
     }
 
-    /// <summary>This process's fd directory through the verified procfs: a /proc path may be the image's here.</summary>
-    internal static SafeFd OpenFdDir() =>
-        Rootfs.ProcfsHandle.Shared.OpenBeneath("thread-self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY);
+    private static SafeFd? s_fdDir;
+
+    /// <summary>
+    /// Opens this process's fd directory through the verified procfs (a /proc path may be the image's here), before
+    /// the seccomp filter is loaded (which may refuse openat2 and fstatfs): the close-on-exec walk reads it when the
+    /// filter refuses close_range. Close-on-exec itself.
+    /// </summary>
+    internal static void OpenFdDir() =>
+        s_fdDir ??= Rootfs.ProcfsHandle.Shared.OpenBeneath("thread-self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY);
+
+    /// <summary>What <see cref="OpenFdDir"/> opened (null before).</summary>
+    internal static SafeFd? FdDir => s_fdDir;
 }

@@ -46,6 +46,7 @@ internal static class ProcessFinal
         string path = ExecLookup.Find(args[0], env);
 
         BeforeReady(cfg);
+        FinalExec.OpenFdDir(); // before any seccomp filter
         PhaseTrace.Mark(readyPhase);
         sync.Send(SyncType.procReady);
         sync.Expect(SyncType.procRun);

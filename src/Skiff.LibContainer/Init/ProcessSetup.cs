@@ -19,7 +19,7 @@ internal static class ProcessSetup
     public static void FinalizeNamespace(Process process, List<string> env, int preserveFds, bool rootlessEuid, bool keepOriginalGroups = false)
     {
         // Anything we inherited or opened that the container should not see (runc's CloseExecFrom).
-        try { Libc.MarkCloexecFrom(preserveFds + 3, FinalExec.OpenFdDir); }
+        try { Libc.MarkCloexecFrom(preserveFds + 3, FinalExec.FdDir); }
         catch (Exception ex) when (ex is SyscallException or IOException)
         {
             throw new ContainerException("error closing exec fds", ex);

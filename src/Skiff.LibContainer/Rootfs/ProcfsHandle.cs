@@ -102,10 +102,11 @@ internal sealed class ProcfsHandle : IDisposable
     public SafeFd OpenBeneath(string sub, int flags)
     {
         int fd = openat2(Root.Fd, sub, flags | O_CLOEXEC, 0, Beneath);
-        // openat2 missing (an old kernel, or a seccomp profile older than it whose -ENOSYS stub answers: the exec
-        // fifo is re-opened after the filter is loaded): a plain openat below the handle's root, still checked to
-        // land on a procfs below. The private procfs instance has no mounts on it to cross.
-        if (fd < 0 && Check.LastErrno == Errno.ENOSYS)
+        // openat2 missing (an old kernel, or a seccomp profile older than it whose -ENOSYS stub answers) or refused
+        // (an allow-list without it, whose default errno answers: EPERM): the exec fifo and the fd directory are
+        // opened after the filter is loaded. Then a plain openat below the handle's root, still checked to land on a
+        // procfs below. The private procfs instance has no mounts on it to cross.
+        if (fd < 0 && Check.LastErrno is Errno.ENOSYS or Errno.EPERM)
         {
             fd = openat(Root.Fd, sub, flags | O_CLOEXEC, 0);
             if (fd < 0) Check.Throw("openat", Check.LastErrno, "/proc/" + sub);

@@ -43,6 +43,27 @@ public sealed class SeccompTests : ContainerTest
     }
 
     [Fact]
+    public void AnAllowListWithoutCloseRangeAndOpenat2StillStarts()
+    {
+        // A hand-written allow-list that names newer syscalls (faccessat2, 439) but not close_range (436) or openat2
+        // (437): their errno is the profile's default, EPERM, not the -ENOSYS of a profile older than them. Init
+        // marks its fds close-on-exec by walking its fd directory then, opened below its procfs handle with openat.
+        string[] allowed =
+        [
+            "read", "write", "exit", "exit_group", "execve", "brk", "mmap", "arch_prctl", "set_tid_address",
+            "rt_sigaction", "rt_sigprocmask", "getpid", "close", "fstat", "newfstatat", "openat", "prctl", "capget",
+            "capset", "setuid", "setgid", "setgroups", "getuid", "getgid", "fcntl", "futex", "set_robust_list", "rseq",
+            "prlimit64", "mprotect", "munmap", "getrandom", "readlink", "uname", "statfs", "ioctl", "getcwd", "chdir",
+            "fchdir", "poll", "sched_getaffinity", "sigaltstack", "rt_sigreturn", "pread64", "access", "faccessat2",
+            "dup2", "dup3", "lseek", "getdents64", "nanosleep", "clock_nanosleep", "wait4", "kill",
+        ];
+        var b = WithSeccomp(NewBundle("echo", "started"), Profile("SCMP_ACT_ERRNO", Rule("SCMP_ACT_ALLOW", allowed)));
+        var id = NewId();
+        Assert.Equal("started\n", Rt.Run(id, b).AssertSuccess().Stdout);
+        AssertNothingLeaked(id, b);
+    }
+
+    [Fact]
     public void AnErrnoActionWithoutErrnoRetIsEperm()
     {
         var b = WithSeccomp(NewBundle(), Profile("SCMP_ACT_ALLOW", Rule("SCMP_ACT_ERRNO", "mkdir", "mkdirat")));

@@ -36,7 +36,8 @@ internal static class Launcher
         if (bundle.Length > 0) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
         bundle = Directory.GetCurrentDirectory();
 
-        // in the bundle directory (init inherits it): spawned now, its exec overlaps what follows (see InitChild)
+        // spawned now (or taken over from nsexec, which spawned it as this process started), its exec overlapping what
+        // follows (see InitChild); one spawned here inherits the bundle directory, the other changes into it itself
         int preserveFds = PreserveFds(inv.Args);
         InitChild? init = spawnInit ? Container.SpawnInit(preserveFds) : null;
         try

@@ -5,11 +5,12 @@ using Skiff.Linux.Logging;
 namespace Skiff.LibContainer.Processes;
 
 /// <summary>
-/// A spawned `skiff init` that has not got its bootstrap message yet. create and run spawn it as soon as they are
-/// in the bundle directory, before the config is read: the exec and the dynamic loading of the child (about 2 ms)
-/// then overlap the config's loading and validation and the state directory's making. nsexec waits for the
-/// bootstrap message; disposed unused (the config or the id was refused), the child finds its init socket closed
-/// and exits without a word, and is reaped here. <see cref="ParentProcess"/> takes it over with
+/// A spawned `skiff init` that has not got its bootstrap message yet. For a plain run, create or exec, nsexec's
+/// constructor spawned it as this process started (<see cref="TakeEarly"/>), so that its exec and C start ran beside
+/// this process's runtime start; otherwise (fds to pass on) create and run spawn it as soon as they are in the
+/// bundle directory, before the config is read. nsexec waits for the bootstrap message, which create sends as soon
+/// as it has the config (<see cref="SendBootstrap"/>); disposed unused (the config or the id was refused), the child
+/// and whatever nsexec forked are killed and reaped here. <see cref="ParentProcess"/> takes it over with
 /// <see cref="Adopt"/>; the exec fifo and the console socket follow the config on the init socket.
 /// </summary>
 public sealed class InitChild : IDisposable

@@ -164,12 +164,35 @@ internal static class Identity
     /// <summary>One passwd line: its home field when its uid is <paramref name="uid"/>, else null.</summary>
     private static string? HomeOf(ReadOnlySpan<byte> raw, uint uid)
     {
+        // Most lines are told apart by their third field alone, read in place: nothing is allocated for them, so a
+        // large file makes no garbage (a collection in init after the root switch reads /proc/meminfo, which may be
+        // the image's). A field that does not parse as it stands (or a line of fewer fields, uid 0 for Go) goes on
+        // to the exact rules below.
+        ReadOnlySpan<byte> f2 = ThirdFieldOrEmpty(raw, out bool found);
+        if (found && long.TryParse(f2, System.Globalization.NumberStyles.Integer,
+                System.Globalization.CultureInfo.InvariantCulture, out long quick) && quick != uid)
+            return null;
         string line = Encoding.UTF8.GetString(raw).Trim();
         if (line.Length == 0) return null;
         string[] f = line.Split(':');
         long id = f.Length > 2 && long.TryParse(f[2], out long v) ? v : 0;
         if (id != uid) return null;
         return f.Length > 5 ? f[5] : "";
+    }
+
+    /// <summary>The bytes between a line's second and third ':' (or its end); not <paramref name="found"/> with fewer
+    /// than two.</summary>
+    private static ReadOnlySpan<byte> ThirdFieldOrEmpty(ReadOnlySpan<byte> raw, out bool found)
+    {
+        found = false;
+        int a = raw.IndexOf((byte)':');
+        if (a < 0) return default;
+        int b = raw[(a + 1)..].IndexOf((byte)':');
+        if (b < 0) return default;
+        ReadOnlySpan<byte> rest = raw[(a + 1 + b + 1)..];
+        int c = rest.IndexOf((byte)':');
+        found = true;
+        return c < 0 ? rest : rest[..c];
     }
 
     /// <summary>The value of the last <paramref name="key"/>= entry (as a Go Setenv loop leaves it), or null.</summary>

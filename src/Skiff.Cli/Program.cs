@@ -29,8 +29,10 @@ internal static class Program
         }
         finally
         {
-            // the init nsexec spawned at start for a run, create or exec that never came to use it
-            Skiff.Linux.Libc.nsexec_early_discard();
+            // the init nsexec spawned at start for a run, create or exec that never came to use it (under the JIT,
+            // `dotnet skiff.dll`, there is no nsexec and nothing was spawned)
+            try { Skiff.Linux.Libc.nsexec_early_discard(); }
+            catch (DllNotFoundException) { }
         }
         Skiff.Linux.Logging.PhaseTrace.Mark($"exit {rc}");
         return rc;

@@ -62,8 +62,10 @@ public static unsafe partial class Libc
             // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
             for (nint off = 0; off < n; off += *(ushort*)(buf + off + 16))
             {
-                var name = new ReadOnlySpan<byte>(buf + off + 19, 256);
-                name = name[..name.IndexOf((byte)0)];
+                // the name is NUL-terminated within its record (reclen bytes, padded)
+                var name = new ReadOnlySpan<byte>(buf + off + 19, *(ushort*)(buf + off + 16) - 19);
+                int nul = name.IndexOf((byte)0);
+                if (nul >= 0) name = name[..nul];
                 if (!System.Buffers.Text.Utf8Parser.TryParse(name, out int fd, out int used) || used != name.Length) continue;
                 if (fd < minFd || fd == dir.Fd) continue;
                 int flags = fcntl(fd, F_GETFD, 0);

@@ -17,7 +17,6 @@ public static class InitEntry
     public static int Run()
     {
         Log.UtcTime = true;
-        bool joinedMnt = JoinMountNamespace();
         int logFd = EnvFd(InitEnv.LogPipe);
         if (logFd >= 0)
         {
@@ -52,6 +51,8 @@ public static class InitEntry
                 (fifoFd, consoleFd) = ReadFds(initSock);
             }
             PhaseTrace.Mark("config received");
+            // here, where a failure reaches the parent as procError (it serves the sync socket now)
+            bool joinedMnt = JoinMountNamespace();
             // in the bundle directory, as runc's init: a spawned init inherited it, one spawned at the caller's start
             // (nsexec's early spawn) is where the caller was
             // (after joining a mount namespace, its root, as before: the bundle may not be there)

@@ -57,7 +57,6 @@ internal sealed record BootstrapData
     /// <summary>timens_offsets text ("monotonic 1 0\nboottime 2 0\n"); see <see cref="FormatTimeOffsets"/>.</summary>
     public string? TimeOffsets { get; init; }
 
-
     /// <summary>One "containerID hostID size" line per mapping, as /proc/&lt;pid&gt;/uid_map wants.</summary>
     public static string FormatIdMap(IEnumerable<LinuxIdMapping> mappings)
     {

@@ -6,36 +6,26 @@ namespace Skiff.UnitTests.Linux;
 public class ExecTests
 {
     [Fact]
-    public void MarkCloexecFrom_MarksOnlyFdsAtOrAbove()
-    {
-        using SafeFd src = Libc.Open("/dev/null", Libc.O_RDONLY);
-        // Two non-cloexec fds high up, where nothing else of the test host lives.
-        const int low = 900, high = 901;
-        Check.Rc(Libc.dup3(src.Fd, low, 0), "dup3");
-        Check.Rc(Libc.dup3(src.Fd, high, 0), "dup3");
-        try
-        {
-            Libc.MarkCloexecFrom(high);
-            Assert.Equal(0, Libc.fcntl(low, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
-            Assert.NotEqual(0, Libc.fcntl(high, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
-        }
-        finally
-        {
-            Libc.close(low);
-            Libc.close(high);
-        }
-    }
+    public void MarkCloexecFrom_MarksOnlyFdsAtOrAbove() => AssertMarksOnlyHigh(900, minFd => Libc.MarkCloexecFrom(minFd));
 
     [Fact]
-    public void MarkCloexecListed_MarksTheListedFdsAtOrAbove()
+    public void MarkCloexecListed_MarksTheListedFdsAtOrAbove() => AssertMarksOnlyHigh(902, minFd =>
+    {
+        using SafeFd dir = Libc.Open("/proc/self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY);
+        Libc.MarkCloexecListed(dir, minFd);
+    });
+
+    /// <summary>Two non-cloexec fds high up (where nothing else of the test host lives), <paramref name="low"/> and
+    /// the next: <paramref name="mark"/> from the second on leaves the first alone.</summary>
+    private static void AssertMarksOnlyHigh(int low, Action<int> mark)
     {
         using SafeFd src = Libc.Open("/dev/null", Libc.O_RDONLY);
-        const int low = 902, high = 903;
+        int high = low + 1;
         Check.Rc(Libc.dup3(src.Fd, low, 0), "dup3");
         Check.Rc(Libc.dup3(src.Fd, high, 0), "dup3");
         try
         {
-            using (SafeFd dir = Libc.Open("/proc/self/fd", Libc.O_RDONLY | Libc.O_DIRECTORY)) Libc.MarkCloexecListed(dir, high);
+            mark(high);
             Assert.Equal(0, Libc.fcntl(low, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
             Assert.NotEqual(0, Libc.fcntl(high, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC);
         }

@@ -51,6 +51,8 @@ public static class InitEntry
                 (fifoFd, consoleFd) = ReadFds(initSock);
             }
             PhaseTrace.Mark("config received");
+            // before anything of the container's is mounted or joined (see UseCurrent)
+            Rootfs.ProcfsHandle.UseCurrent();
             // here, where a failure reaches the parent as procError (it serves the sync socket now)
             bool joinedMnt = JoinMountNamespace();
             // in the bundle directory, as runc's init: a spawned init inherited it, one spawned at the caller's start

@@ -12,19 +12,22 @@ namespace Skiff.LibContainer.Rootfs;
 /// non-recursive clone of the /proc mount (open_tree(OPEN_TREE_CLONE): overmounts are not copied); else /proc itself,
 /// checked to be the root of a procfs. Every lookup below the root is openat2(RESOLVE_BENEATH|RESOLVE_NO_XDEV|
 /// RESOLVE_NO_MAGICLINKS), so an overmount on the way is refused (EXDEV) rather than followed.
+/// skiff init takes the /proc it has before the container's mounts instead (<see cref="UseCurrent"/>).
 /// </summary>
 internal sealed class ProcfsHandle : IDisposable
 {
     private const ulong PROC_ROOT_INO = 1;
     private const ulong Beneath = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
-    private static ProcfsHandle? s_shared;
+    private static ProcfsHandle? s_shared, s_private;
+    private readonly bool _current;
     private SafeFd? _fdDir;
     private int _fdDirThread;
 
-    private ProcfsHandle(SafeFd root, string kind)
+    private ProcfsHandle(SafeFd root, string kind, bool current = false)
     {
         Root = root;
         Kind = kind;
+        _current = current;
     }
 
     /// <summary>The root of the procfs (O_PATH directory).</summary>
@@ -35,6 +38,35 @@ internal sealed class ProcfsHandle : IDisposable
 
     /// <summary>The handle of this process, made on first use.</summary>
     public static ProcfsHandle Shared => s_shared ??= Open();
+
+    /// <summary>
+    /// skiff init, before it mounts anything of the container's and before it joins a container's mount namespace:
+    /// the /proc it has now becomes the shared handle, checked to be the root of a procfs. That is the host's /proc
+    /// (an exec's init), or its copy in the mount namespace nsexec made (a container's init, which keeps it through
+    /// the root switch): no process of the container exists yet or can reach it, so nothing of the container can be
+    /// mounted on it. Unlike a private instance it costs nothing to drop: a private procfs is a detached mount, and
+    /// the close of the last fd on one (at the exec of the container's process, as the handle closes on exec)
+    /// unmounts it and waits for an RCU grace period, about 1 ms here, between the exec and the process's first
+    /// instruction. Where that /proc hides a file (a procfs mounted with subset=pid has no sys/) or a mount of the
+    /// host's still covers it (a container's init writes its sysctls after the root switch, when the old root's
+    /// mounts are detached and no longer in the way), <see cref="Write"/> goes on in a private instance.
+    /// </summary>
+    public static void UseCurrent()
+    {
+        SafeFd fd = Libc.Open("/proc", O_PATH | O_DIRECTORY);
+        try
+        {
+            Verify(fd, "/proc");
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+        s_shared?.Dispose();
+        s_shared = new ProcfsHandle(fd, "/proc before the container's mounts", current: true);
+        if (Log.IsDebug) Log.Debug($"procfs handle: {s_shared.Kind}");
+    }
 
     /// <summary>Drops the shared handle (init, before the final exec; the fd is close-on-exec anyway).</summary>
     public static void CloseShared()
@@ -125,7 +157,19 @@ internal sealed class ProcfsHandle : IDisposable
     /// the LSM attr files want (no O_CREAT: a file that is not there is an error).</summary>
     public void Write(string sub, string value)
     {
-        using SafeFd fd = OpenBeneath(sub, O_WRONLY | O_TRUNC);
+        SafeFd fd;
+        try
+        {
+            fd = OpenBeneath(sub, O_WRONLY | O_TRUNC);
+        }
+        catch (SyscallException ex) when (_current && ex.Errno is Errno.EXDEV or Errno.ENOENT)
+        {
+            // hidden or covered by the host's own mounts (see UseCurrent): a private instance has neither
+            if (Log.IsDebug) Log.Debug($"procfs handle: /proc/{sub} on {Kind}: {ex.Errno.Text()}, written through a private procfs");
+            (s_private ??= Open()).Write(sub, value);
+            return;
+        }
+        using var _ = fd;
         try
         {
             WriteAll(fd, Encoding.UTF8.GetBytes(value));

@@ -34,6 +34,18 @@ internal static class TestKnob
         throw new ContainerException($"test knob: failing at {phase}");
     }
 
+    /// <summary>
+    /// Env <c>SKIFF_TEST_FAIL=init-gone-before-hooks-answer</c>: before the parent answers procHooks, init is killed
+    /// and its end of the sync socket hung up (waited for, at most 10 s), as an init that does not wait for the answer
+    /// (no hooks) may fail and be gone before it is sent.
+    /// </summary>
+    public static void InitGoneBeforeHooksAnswer(int init, SafeFd sync)
+    {
+        if (!string.Equals(s_failAt, "init-gone-before-hooks-answer", StringComparison.Ordinal)) return;
+        Libc.kill(init, 9);
+        Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
+    }
+
     /// <summary>Kills this process with SIGKILL if the knob names <paramref name="phase"/>.</summary>
     public static void Crash(string phase)
     {

@@ -44,16 +44,33 @@ internal static class StandardInit
         using var seccomp = ProcessFinal.CompileSeccomp(spec);
         PhaseTrace.Mark("loopback, seccomp compiled");
 
+        // With no prestart, createRuntime or createContainer hook, the root switch does not wait for the parent's
+        // answer to procHooks: the parent sets the cgroup limits then (as runc), while the switch's unmount of the old
+        // root waits out an RCU grace period here. The answer is taken right after the switch, before init opens any
+        // device again (a v1 devices cgroup refuses all while its rules are being replaced).
+        bool hooksDonePending = false;
+        void TakeHooksDone()
+        {
+            if (!hooksDonePending) return;
+            hooksDonePending = false;
+            sync.Expect(SyncType.procHooksDone);
+        }
         void HooksSync()
         {
             sync.Send(SyncType.procHooks);
+            if (spec.Hooks is not { Prestart.Count: > 0 } and not { CreateRuntime.Count: > 0 } and not { CreateContainer.Count: > 0 })
+            {
+                hooksDonePending = true;
+                return;
+            }
             sync.Expect(SyncType.procHooksDone);
             if (spec.Hooks?.CreateContainer is { Count: > 0 } hooks)
                 HookRunner.Run("createContainer", hooks, State(cfg, "creating"));
         }
 
-        if (newMnt) RootfsSetup.Prepare(cfg, sync, HooksSync);
+        if (newMnt) RootfsSetup.Prepare(cfg, sync, HooksSync, TakeHooksDone);
         else HooksSync();
+        TakeHooksDone();
         PhaseTrace.Mark("rootfs prepared (mounts, procHooks, pivot_root)");
 
         ProcessFinal.SetupConsole(cfg, consoleFd);

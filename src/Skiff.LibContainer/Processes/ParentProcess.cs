@@ -314,7 +314,16 @@ internal abstract class ParentProcess
                 case SyncType.procHooks:
                     OnHooks();
                     PhaseTrace.Mark("cgroup limits set, prestart/createRuntime hooks run");
-                    sync.Send(SyncType.procHooksDone);
+                    TestKnob.InitGoneBeforeHooksAnswer(Pid, sync.Fd);
+                    try
+                    {
+                        sync.Send(SyncType.procHooksDone);
+                    }
+                    catch (ContainerException ex) when (ex.InnerException is SyscallException { Errno: Errno.EPIPE or Errno.ECONNRESET })
+                    {
+                        // Without hooks init switches its root without waiting for this answer (StandardInit); one
+                        // that failed meanwhile is gone, and its procError (or its silence) is the next message.
+                    }
                     break;
                 case SyncType.procReady:
                     OnReady();

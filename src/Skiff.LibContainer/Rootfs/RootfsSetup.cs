@@ -24,7 +24,7 @@ internal static class RootfsSetup
     /// <remarks>An idmapped mount, or (in a user namespace) a bind mount whose source this process cannot reach,
     /// gets its source from the parent: procMountPlease on <paramref name="sync"/>, answered by procMountFd with
     /// the fd (runc 1.2's prepareRootfs).</remarks>
-    public static void Prepare(InitConfig cfg, SyncSocket? sync, Action beforePivot)
+    public static void Prepare(InitConfig cfg, SyncSocket? sync, Action beforePivot, Action? afterPivot = null)
     {
         var spec = cfg.Spec;
         string rootfs = MountEntry.CleanPath(cfg.Rootfs);
@@ -69,6 +69,8 @@ internal static class RootfsSetup
             else if (mountNs) PivotRoot(root);
             else Chroot();
         });
+
+        afterPivot?.Invoke();
 
         // Shared or unbindable propagation can only be given to "/" once it is the root (it had to stay
         // private/slave for pivot_root and so as not to leak the rootfs bind to the host) (runc PR #4724).

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <link.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,6 +56,18 @@ static int stage = STAGE_NONE;
 /* CLOCK_MONOTONIC when the constructor ran (the process's start for SKIFF_TRACE) and when it
  * returned. */
 static long long start_ns, done_ns;
+/* The speculative init (stage 0 of an early-spawned run or create; see speculate) and the
+ * namespaces stage 0 came from. */
+#define SPECULATIVE_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID)
+static const char *const speculative_ns[] = {"mnt", "uts", "ipc", "net", "pid"};
+#define SPECULATIVE_NS (sizeof(speculative_ns) / sizeof(speculative_ns[0]))
+static struct {
+	pid_t init;
+	int ns[SPECULATIVE_NS];
+	/* stage 0's end: a byte once the bootstrap message is read; init's end (see
+	 * nsexec_speculation_wait) */
+	int go, wait;
+} speculation = {0, {-1, -1, -1, -1, -1}, -1, -1};
 
 static long long monotonic_ns(void)
 {
@@ -234,8 +247,11 @@ static void nl_parse(int fd, struct config *c)
 
 	/* The parent spawns us before it has read the config; refusing that, it closes the pipe
 	 * unused. */
-	if (got == 0)
+	if (got == 0) {
+		if (speculation.init > 0)
+			kill(speculation.init, SIGKILL);
 		_exit(0);
+	}
 	if (got != (ssize_t)sizeof(hdr))
 		bail("failed to read netlink header");
 	errno = 0;
@@ -598,20 +614,27 @@ static bool needs_stage1(const struct config *c)
 		(strncmp(paths, "user:", 5) == 0 || strstr(paths, ",user:") != NULL));
 }
 
+/* Stage 0's report to the parent: one line of JSON. */
+static void send_pids(int initfd, pid_t stage1, pid_t stage2)
+{
+	char pids[64];
+	int n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", stage1,
+			 stage2);
+
+	if (write_all(initfd, pids, (size_t)n) < 0)
+		bail("failed to send the child pids to the parent");
+}
+
 /* Stage 0 without a user namespace: makes stage 2 itself, reports the pids (no stage 1: 0), exits.
  */
 static void run_parent_alone(struct config *c, int initfd)
 {
-	char pids[64];
 	pid_t init = make_init(c, -1);
-	int n;
 
 	if (init == 0)
 		return;
-	n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":0,\"stage2_pid\":%d}\n", init);
 	debug("no stage-1, stage-2 %d", init);
-	if (write_all(initfd, pids, (size_t)n) < 0)
-		bail("failed to send the child pids to the parent");
+	send_pids(initfd, 0, init);
 	_exit(0);
 }
 
@@ -772,6 +795,124 @@ int nsexec_exe_clone(int *failed)
 }
 
 /*
+ * Speculative init, in an early-spawned `run` or `create` (nothing of the config known yet): stage
+ * 0 makes at once the namespaces nearly every container asks for, new mount, UTS, IPC, network and
+ * pid ones, forks init into them and reports its pid, so that init's .NET runtime starts beside the
+ * caller's instead of after the bootstrap message. That message then decides (speculation_holds):
+ * the same namespaces, nothing to join or map, and init is kept (its oom_score_adj written here, as
+ * it was forked before), reported again as usual; anything else, and init is killed (the caller
+ * reaps it: it is the caller's child) and stage 0 goes back to the namespaces it came from, through
+ * the fds kept of them, and goes on as without speculation.
+ */
+static void close_speculative_ns(void)
+{
+	for (size_t k = 0; k < SPECULATIVE_NS; k++) {
+		if (speculation.ns[k] >= 0)
+			close(speculation.ns[k]);
+		speculation.ns[k] = -1;
+	}
+}
+
+/* Stage 0, before the bootstrap message: true in the speculative init. */
+static bool speculate(int initfd)
+{
+	char path[32];
+	int go[2];
+	pid_t init;
+
+	for (size_t k = 0; k < SPECULATIVE_NS; k++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", speculative_ns[k]);
+		speculation.ns[k] = open(path, O_RDONLY | O_CLOEXEC);
+		if (speculation.ns[k] < 0) {
+			debug("no speculative init: open %s: %m", path);
+			close_speculative_ns();
+			send_pids(initfd, 0, 0);
+			return false;
+		}
+	}
+	if (pipe2(go, O_CLOEXEC) < 0 || unshare(SPECULATIVE_FLAGS) < 0) {
+		debug("no speculative init: pipe2 or unshare: %m");
+		close_speculative_ns();
+		send_pids(initfd, 0, 0);
+		return false;
+	}
+	init = clone_stage(STAGE_INIT);
+	if (init == 0) {
+		close_speculative_ns();
+		close(go[1]);
+		speculation.wait = go[0];
+		return true;
+	}
+	close(go[0]);
+	speculation.go = go[1];
+	speculation.init = init;
+	debug("speculative init %d", init);
+	send_pids(initfd, 0, init);
+	return false;
+}
+
+/* The bootstrap message asks for just what the speculative init has. */
+static bool speculation_holds(const struct config *c)
+{
+	return (c->cloneflags & ~(uint32_t)CLONE_NEWCGROUP) == SPECULATIVE_FLAGS &&
+	       STR(c, NS_PATHS_ATTR) == NULL && STR(c, UIDMAP_ATTR) == NULL &&
+	       STR(c, GIDMAP_ATTR) == NULL && STR(c, TIMENSOFFSET_ATTR) == NULL && !c->setgroup &&
+	       !c->rootless_euid;
+}
+
+/* Stage 0, with the bootstrap message: keeps the speculative init (reports it, exits) or undoes it.
+ */
+static void settle_speculation(const struct config *c, int initfd)
+{
+	char path[48];
+
+	if (speculation.init <= 0)
+		return;
+	if (speculation_holds(c)) {
+		if (STR(c, OOM_SCORE_ADJ_ATTR) != NULL) {
+			snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", speculation.init);
+			if (write_file(path, STR(c, OOM_SCORE_ADJ_ATTR)) < 0)
+				bail("failed to write %s", path);
+		}
+		debug("speculative init %d kept", speculation.init);
+		/* the message is read: init may read the init socket now */
+		if (write(speculation.go, "1", 1) != 1)
+			bail("failed to release the speculative init");
+		send_pids(initfd, 0, speculation.init);
+		_exit(0);
+	}
+	debug("speculative init %d does not fit: killed", speculation.init);
+	kill(speculation.init, SIGKILL);
+	close(speculation.go);
+	speculation.go = -1;
+	for (size_t k = 0; k < SPECULATIVE_NS; k++)
+		if (setns(speculation.ns[k], 0) < 0)
+			bail("failed to return to our %s namespace", speculative_ns[k]);
+	close_speculative_ns();
+	speculation.init = 0;
+}
+
+/*
+ * In the speculative init, before it reads the init socket: stage 0 reads the bootstrap message
+ * from the same socket first. 0 once stage 0 has it (at once in any other init), -1 when stage 0
+ * let this init go (it is killed then) or died.
+ */
+int nsexec_speculation_wait(void)
+{
+	char one;
+	ssize_t n;
+
+	if (speculation.wait < 0)
+		return 0;
+	do
+		n = read(speculation.wait, &one, 1);
+	while (n < 0 && errno == EINTR);
+	close(speculation.wait);
+	speculation.wait = -1;
+	return n == 1 ? 0 : -1;
+}
+
+/*
  * Early spawn: for `run`, `create` and `exec`, this process (not yet the .NET runtime) forks
  * `skiff init` at once, from the read-only clone, so that the child's exec and C start run beside
  * the runtime's start here instead of after it; nsexec in the child then waits for its bootstrap
@@ -782,10 +923,10 @@ int nsexec_exe_clone(int *failed)
  */
 static struct {
 	pid_t pid;
-	int setns;
+	int setns, speculative;
 	/* our ends: init socket, sync socket, log pipe (read end), the clone; the exec check */
 	int fd[4], execcheck;
-} early = {-1, 0, {-1, -1, -1, -1}, -1};
+} early = {-1, 0, 0, {-1, -1, -1, -1}, -1};
 
 /* The flag's name after its one or two dashes. */
 static const char *flag_name(const char *arg)
@@ -894,8 +1035,8 @@ fail:
 
 static void early_spawn(int argc, char **argv)
 {
-	static char env[6][48];
-	char *envp[7];
+	static char env[7][48];
+	char *envp[8];
 	int level, kind = early_kind(argc, argv, &level), failed, n = 0;
 	int init[2] = {-1, -1}, sync[2] = {-1, -1}, logp[2] = {-1, -1}, check[2] = {-1, -1}, exe;
 	const char *trace = getenv("SKIFF_TRACE");
@@ -924,6 +1065,10 @@ static void early_spawn(int argc, char **argv)
 	snprintf(env[n++], sizeof(env[0]), "%s=%d", ENV_LOGLEVEL, level);
 	envp[n] = env[n];
 	snprintf(env[n++], sizeof(env[0]), "%s=%s", ENV_INITTYPE, kind == 2 ? "setns" : "standard");
+	if (kind == 1) {
+		envp[n] = env[n];
+		snprintf(env[n++], sizeof(env[0]), "%s=1", ENV_SPECULATE);
+	}
 	if (trace != NULL && strcmp(trace, "1") == 0) {
 		envp[n] = env[n];
 		snprintf(env[n++], sizeof(env[0]), "%s=%lld", ENV_TRACE, start_ns);
@@ -931,6 +1076,7 @@ static void early_spawn(int argc, char **argv)
 	envp[n] = NULL;
 
 	early.setns = kind == 2;
+	early.speculative = kind == 1;
 	pid = vfork();
 	if (pid < 0)
 		goto undo;
@@ -995,9 +1141,45 @@ int nsexec_early_init(int setns, int *fds)
 	return (int)n;
 }
 
+/*
+ * The speculative init of an early-spawned init nothing took over: its pid from stage 0's first
+ * report on the init socket (at most a second's wait), killed and reaped (it is our child).
+ */
+static void discard_speculative_init(int initfd)
+{
+	char report[80], *at;
+	size_t len = 0;
+	long pid;
+
+	while (len < sizeof(report) - 1) {
+		struct pollfd p = {initfd, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			return;
+		n = read(initfd, report + len, 1);
+		if (n <= 0)
+			return;
+		if (report[len++] == '\n')
+			break;
+	}
+	report[len] = '\0';
+	at = strstr(report, "\"stage2_pid\":");
+	if (at == NULL)
+		return;
+	pid = strtol(at + strlen("\"stage2_pid\":"), NULL, 10);
+	if (pid <= 0)
+		return;
+	kill((pid_t)pid, SIGKILL);
+	while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* Kills and reaps the early-spawned init when nothing took it over; closes our ends. */
 void nsexec_early_discard(void)
 {
+	if (early.pid > 0 && early.speculative && early.fd[0] >= 0)
+		discard_speculative_init(early.fd[0]);
 	if (early.pid > 0) {
 		kill(early.pid, SIGKILL);
 		while (waitpid(early.pid, NULL, 0) < 0 && errno == EINTR)
@@ -1044,7 +1226,10 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 		bail("failed to set process name");
 
 	debug("=> nsexec container setup"); /* runc's milestones, grepped for */
+	if (getenv(ENV_SPECULATE) != NULL && speculate(initfd))
+		goto init;
 	nl_parse(initfd, &c);
+	settle_speculation(&c, initfd);
 	debug("clone flags 0x%x, namespaces to join: %s", c.cloneflags,
 	      STR(&c, NS_PATHS_ATTR) ? STR(&c, NS_PATHS_ATTR) : "none");
 
@@ -1073,6 +1258,7 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 		}
 	}
 	/* Only stage 2 gets here; the .NET runtime starts after we return. */
+init:
 	run_init(&c);
 	free(c.data);
 	debug("<= nsexec container setup");

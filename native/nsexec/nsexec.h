@@ -31,6 +31,8 @@
 #define ENV_INITTYPE "_SKIFF_INITTYPE"
 /* SKIFF_TRACE's zero, CLOCK_MONOTONIC ns (PhaseTrace.InitEnvName). */
 #define ENV_TRACE "_SKIFF_TRACE"
+/* Set (to anything) for an early-spawned `run` or `create` init: see speculate in nsexec.c. */
+#define ENV_SPECULATE "_SKIFF_SPECULATE"
 /* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
 #define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
 
@@ -44,6 +46,7 @@ int nsexec_stage(void);
 int nsexec_exe_clone(int *failed);
 int nsexec_mntns_fd(void);
 int nsexec_early_init(int setns, int *fds);
+int nsexec_speculation_wait(void);
 void nsexec_early_discard(void);
 long long nsexec_start_ns(void);
 long long nsexec_done_ns(void);

@@ -59,6 +59,11 @@ public static unsafe partial class Libc
     [LibraryImport("nsexec")]
     public static partial int nsexec_mntns_fd();
 
+    /// <summary>In `skiff init`: 0 once it may read the init socket (a speculative init waits until nsexec's stage 0
+    /// has read the bootstrap message from it), -1 when stage 0 let it go. Only in the published binary.</summary>
+    [LibraryImport("nsexec")]
+    public static partial int nsexec_speculation_wait();
+
     /// <summary>Kills and reaps the early-spawned init if nothing took it over (a no-op otherwise).</summary>
     [LibraryImport("nsexec")]
     public static partial void nsexec_early_discard();

@@ -41,6 +41,9 @@ public static class InitEntry
             Log.Fatal("skiff init is only run by skiff itself (missing " + InitEnv.InitPipe + ")");
             return 1;
         }
+        // a speculative init (nsexec.c, speculate) reads the init socket only after nsexec's stage 0 has read its
+        // bootstrap message there; one not kept is killed meanwhile
+        if (SpeculationWait() < 0) return 1;
         var sync = new SyncSocket(new SafeFd(syncFd), "init");
         try
         {
@@ -86,6 +89,12 @@ public static class InitEntry
         }
     }
 
+    private static int SpeculationWait()
+    {
+        try { return Libc.nsexec_speculation_wait(); }
+        catch (DllNotFoundException) { return 0; } // under the JIT: no nsexec, nothing spawned early
+    }
+
     private static void WriteStderr(string msg)
     {
         byte[] line = System.Text.Encoding.UTF8.GetBytes(msg + "\n");
@@ -102,7 +111,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, PhaseTrace.InitEnvName })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, InitEnv.Speculate, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
     }
 

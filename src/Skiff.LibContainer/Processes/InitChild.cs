@@ -19,6 +19,7 @@ public sealed class InitChild : IDisposable
     private int _pid;
     private Exception? _error;
     private bool _adopted;
+    private bool _speculative; // nsexec reports a speculative init before it reads the bootstrap (nsexec.c, speculate)
 
     private InitChild(SafeFd initSock, SyncSocket sync, LogForwarder logs, int preserveFds, bool setns)
     {
@@ -131,6 +132,7 @@ public sealed class InitChild : IDisposable
         var child = new InitChild(new SafeFd(fds[0]), new SyncSocket(new SafeFd(fds[1]), "parent"), logs, 0, setns)
         {
             _pid = pid,
+            _speculative = !setns,
         };
         child._spawned.Set();
         var exe = new SafeFd(fds[3]);
@@ -148,6 +150,21 @@ public sealed class InitChild : IDisposable
     internal bool BootstrapSent { get; private set; }
 
     /// <summary>
+    /// The speculative init nsexec forked before the bootstrap message (an early-spawned run or create: nsexec.c,
+    /// speculate), once its report is read; 0 when there is none. nsexec's report after the message names it again
+    /// as init when the config asks for just its namespaces; otherwise nsexec has killed it, and it is ours to reap
+    /// (our child).
+    /// </summary>
+    internal int SpeculativePid { get; private set; }
+
+    private void ReadSpeculativeReport()
+    {
+        if (!_speculative) return;
+        _speculative = false;
+        SpeculativePid = ParentProcess.ReadPids(InitSock).Stage2;
+    }
+
+    /// <summary>
     /// Sends nsexec its bootstrap message ahead of <see cref="ParentProcess.Start"/> (create, as soon as the config
     /// is loaded): the namespaces are made and init's runtime starts while the state directory and the cgroups are
     /// made here. Nothing nsexec makes outlives its processes; unused, <see cref="Dispose"/> kills them all.
@@ -157,6 +174,7 @@ public sealed class InitChild : IDisposable
         if (_adopted || BootstrapSent) throw new InvalidOperationException("init has its bootstrap message already");
         Libc.WriteAll(InitSock, message, "write bootstrap data");
         BootstrapSent = true;
+        ReadSpeculativeReport(); // sent before nsexec read the message: there already
     }
 
     /// <summary>The caller (<see cref="ParentProcess.Start"/>) owns the process and the sockets from now on.</summary>
@@ -173,14 +191,19 @@ public sealed class InitChild : IDisposable
         _adopted = true;
         _spawned.Wait();
         int stage1 = 0, stage2 = 0;
-        if (BootstrapSent && _error is null)
+        if (_error is null)
         {
-            try { (stage1, stage2) = ParentProcess.ReadPids(InitSock); }
+            try
+            {
+                ReadSpeculativeReport();
+                if (BootstrapSent) (stage1, stage2) = ParentProcess.ReadPids(InitSock);
+            }
             catch (Exception ex) when (ex is ContainerException or SyscallException) { }
         }
         InitSock.Dispose();
         Sync.Dispose();
         ParentProcess.KillAndReap(stage2, stage1);
+        if (SpeculativePid != stage2) ParentProcess.KillAndReap(SpeculativePid, 0);
         if (_error is not null) return;
         ParentProcess.KillAndReap(_pid, 0);
     }

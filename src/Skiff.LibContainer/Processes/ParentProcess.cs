@@ -57,8 +57,9 @@ internal abstract class ParentProcess
             KillAndReap(stage0, 0);
             throw new InvalidOperationException($"init was spawned for {child.PreserveFds} preserved fds (setns {child.IsSetns}), the config has {_config.PreserveFds} (setns {_config.IsSetns})");
         }
-        int stage1 = 0;
+        int stage1 = 0, speculative = child.SpeculativePid;
         rb.Add("kill bootstrap", () => KillAndReap(stage0, stage1));
+        rb.Add("kill speculative init", () => KillAndReap(speculative, 0));
         TestKnob.Crash("spawn");
         ulong oomBefore = ulong.MaxValue; // unknown until the cgroup is joined
         try
@@ -71,6 +72,9 @@ internal abstract class ParentProcess
             // a container's cgroup directories are made while nsexec works; init joins them below
             if (!_config.IsSetns) PrepareCgroup();
             (stage1, Pid) = ReadPids(initSock);
+            // a speculative init nsexec did not keep (the config wants other namespaces) is gone: reap it
+            if (speculative > 0 && speculative != Pid) KillAndReap(speculative, 0);
+            speculative = 0;
             RecordPid?.Invoke(Pid);
             TestKnob.Crash("pids");
             PhaseTrace.Mark("nsexec reported the pids");

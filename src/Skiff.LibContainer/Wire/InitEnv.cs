@@ -17,6 +17,9 @@ public static class InitEnv
     public const string LogLevel = "_SKIFF_LOGLEVEL";
     /// <summary>"init" or "setns".</summary>
     public const string InitType = "_SKIFF_INITTYPE";
+
+    /// <summary>Set for an init nsexec's constructor spawned for a run or create (nsexec.c, speculate).</summary>
+    public const string Speculate = "_SKIFF_SPECULATE";
 }
 
 /// <summary>The byte that follows the config on the init socket: which fds come with it (SCM_RIGHTS, in this

@@ -156,7 +156,43 @@ public sealed class EarlySpawnTests : ContainerTest
         Assert.NotEqual(0, rc3);
         Assert.Empty(left3);
 
+        // No bundle: the call fails before it takes over the init spawned at its start, whose nsexec had forked a
+        // speculative init already (nsexec.c, speculate): both are killed and reaped as the call exits.
+        // (Three times: the init is forked about as fast as the call fails.)
+        for (int i = 0; i < 3; i++)
+        {
+            var (rc4, left4) = Reaped("run", "-b", Path.Combine(RepoPaths.TempRoot, "no-such-bundle"), NewId());
+            Assert.NotEqual(0, rc4);
+            Assert.Empty(left4);
+        }
+
         Rt.Exec("delete", "--force", id).AssertSuccess();
         AssertNothingLeaked(id, b);
+    }
+
+    /// <summary>
+    /// nsexec forks a speculative init into new mount, UTS, IPC, network and pid namespaces before the bootstrap
+    /// message (nsexec.c, speculate). A config that asks for just those keeps it: it is the container's init. One that
+    /// asks for anything else has it killed, and the call reaps it and starts the init the config wants.
+    /// </summary>
+    [SkiffFact]
+    public void ASpeculativeInitIsKeptWhenItFitsAndReapedWhenItDoesNot()
+    {
+        var fits = NewBundle("true");
+        fits.Save();
+        var (rc1, left1) = Reaped("--debug", "run", "-b", fits.Dir, NewId());
+        Assert.True(rc1 == 0, _lastStderr);
+        Assert.Empty(left1);
+        Assert.Matches(@"speculative init \d+ kept", _lastStderr);
+
+        // no network namespace of its own (NamespaceTests check the container's namespaces on this path)
+        var misfit = NewBundle("true").RemoveNamespace("network");
+        misfit.Save();
+        string id = NewId();
+        var (rc2, left2) = Reaped("--debug", "run", "-b", misfit.Dir, id);
+        Assert.True(rc2 == 0, _lastStderr);
+        Assert.Empty(left2);
+        Assert.Matches(@"speculative init \d+ does not fit: killed", _lastStderr);
+        Assert.DoesNotContain(" kept", _lastStderr);
     }
 }

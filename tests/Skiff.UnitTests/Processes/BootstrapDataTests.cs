@@ -60,6 +60,7 @@ public class BootstrapDataTests
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.LogLevel, defines["ENV_LOGLEVEL"]);
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.SyncPipe, defines["ENV_SYNCPIPE"]);
         Assert.Equal(Skiff.LibContainer.Wire.InitEnv.InitType, defines["ENV_INITTYPE"]);
+        Assert.Equal(Skiff.LibContainer.Wire.InitEnv.Speculate, defines["ENV_SPECULATE"]);
         Assert.Equal(Skiff.Linux.Logging.PhaseTrace.InitEnvName, defines["ENV_TRACE"]);
     }
 

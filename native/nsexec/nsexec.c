@@ -67,7 +67,8 @@ static struct {
 	/* stage 0's end: a byte once the bootstrap message is read; init's end (see
 	 * nsexec_speculation_wait) */
 	int go, wait;
-} speculation = {0, {-1, -1, -1, -1, -1}, -1, -1};
+	bool is_init; /* this process is the speculative init */
+} speculation = {0, {-1, -1, -1, -1, -1}, -1, -1, false};
 
 static long long monotonic_ns(void)
 {
@@ -838,9 +839,17 @@ static bool speculate(int initfd)
 	}
 	init = clone_stage(STAGE_INIT);
 	if (init == 0) {
-		close_speculative_ns();
+		/* keeps where it came from for network, IPC and UTS (nsexec_speculative_origin) */
+		for (size_t k = 0; k < SPECULATIVE_NS; k++) {
+			if (strcmp(speculative_ns[k], "mnt") == 0 ||
+			    strcmp(speculative_ns[k], "pid") == 0) {
+				close(speculation.ns[k]);
+				speculation.ns[k] = -1;
+			}
+		}
 		close(go[1]);
 		speculation.wait = go[0];
+		speculation.is_init = true;
 		return true;
 	}
 	close(go[0]);
@@ -851,13 +860,30 @@ static bool speculate(int initfd)
 	return false;
 }
 
-/* The bootstrap message asks for just what the speculative init has. */
+/*
+ * The bootstrap message asks for what the speculative init has or can still get: new mount and pid
+ * namespaces, no user or time namespace, and network, IPC and UTS ones new, joined by path or the
+ * host's (init joins those itself, once it has its config: InitEntry.SettleSpeculation).
+ */
 static bool speculation_holds(const struct config *c)
 {
-	return (c->cloneflags & ~(uint32_t)CLONE_NEWCGROUP) == SPECULATIVE_FLAGS &&
-	       STR(c, NS_PATHS_ATTR) == NULL && STR(c, UIDMAP_ATTR) == NULL &&
-	       STR(c, GIDMAP_ATTR) == NULL && STR(c, TIMENSOFFSET_ATTR) == NULL && !c->setgroup &&
-	       !c->rootless_euid;
+	const uint32_t must = CLONE_NEWNS | CLONE_NEWPID;
+	uint32_t flags = c->cloneflags & ~(uint32_t)CLONE_NEWCGROUP;
+	const char *p = STR(c, NS_PATHS_ATTR);
+
+	if ((flags & ~(uint32_t)SPECULATIVE_FLAGS) != 0 || (flags & must) != must ||
+	    STR(c, UIDMAP_ATTR) != NULL || STR(c, GIDMAP_ATTR) != NULL ||
+	    STR(c, TIMENSOFFSET_ATTR) != NULL || c->setgroup || c->rootless_euid)
+		return false;
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, "net:", 4) != 0 && strncmp(p, "ipc:", 4) != 0 &&
+		    strncmp(p, "uts:", 4) != 0)
+			return false;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return true;
 }
 
 /* Stage 0, with the bootstrap message: keeps the speculative init (reports it, exits) or undoes it.
@@ -897,6 +923,29 @@ static void settle_speculation(const struct config *c, int initfd)
  * from the same socket first. 0 once stage 0 has it (at once in any other init), -1 when stage 0
  * let this init go (it is killed then) or died.
  */
+/* In a speculative init: whether it is one (1) or not (0). */
+int nsexec_speculative(void)
+{
+	return speculation.is_init ? 1 : 0;
+}
+
+/*
+ * In a speculative init: the fd (close-on-exec, the caller's from now on) of the network, IPC or
+ * UTS namespace stage 0 came from, once; -1 otherwise.
+ */
+int nsexec_speculative_origin(const char *type)
+{
+	for (size_t k = 0; k < SPECULATIVE_NS; k++) {
+		if (strcmp(speculative_ns[k], type) == 0) {
+			int fd = speculation.ns[k];
+
+			speculation.ns[k] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 int nsexec_speculation_wait(void)
 {
 	char one;

@@ -47,6 +47,8 @@ int nsexec_exe_clone(int *failed);
 int nsexec_mntns_fd(void);
 int nsexec_early_init(int setns, int *fds);
 int nsexec_speculation_wait(void);
+int nsexec_speculative(void);
+int nsexec_speculative_origin(const char *type);
 void nsexec_early_discard(void);
 long long nsexec_start_ns(void);
 long long nsexec_done_ns(void);

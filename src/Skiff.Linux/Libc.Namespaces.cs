@@ -64,6 +64,16 @@ public static unsafe partial class Libc
     [LibraryImport("nsexec")]
     public static partial int nsexec_speculation_wait();
 
+    /// <summary>In `skiff init`: 1 in a speculative init (nsexec.c, speculate), 0 otherwise. Only in the published
+    /// binary.</summary>
+    [LibraryImport("nsexec")]
+    public static partial int nsexec_speculative();
+
+    /// <summary>In a speculative init: the network, IPC or UTS namespace nsexec came from ("net", "ipc", "uts"), an
+    /// fd (close-on-exec) the caller owns from now on, once; -1 otherwise.</summary>
+    [LibraryImport("nsexec", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int nsexec_speculative_origin(string type);
+
     /// <summary>Kills and reaps the early-spawned init if nothing took it over (a no-op otherwise).</summary>
     [LibraryImport("nsexec")]
     public static partial void nsexec_early_discard();

@@ -34,7 +34,7 @@ public static unsafe partial class Libc
     public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5,
         CLD_CONTINUED = 6;
     public const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_SET_NAME = 15, PR_GET_NAME = 16,
-        PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+        PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_DUMPABLE = 4;
     /// <summary>x86_64 syscall numbers (glibc 2.36 wraps these, but older ones do not).</summary>
     public const long SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434, SYS_pidfd_getfd = 438;
     public const int PIDFD_NONBLOCK = O_NONBLOCK;

@@ -54,6 +54,7 @@ public static class InitEntry
                 (fifoFd, consoleFd) = ReadFds(initSock);
             }
             PhaseTrace.Mark("config received");
+            SettleSpeculation(cfg);
             // before anything of the container's is mounted or joined (see UseCurrent)
             Rootfs.ProcfsHandle.UseCurrent();
             // here, where a failure reaches the parent as procError (it serves the sync socket now)
@@ -86,6 +87,39 @@ public static class InitEntry
                 Log.Fatal(msg); // the parent's end is gone: the log pipe is the last way out
             }
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// A speculative init (nsexec.c, speculate) was forked into new network, IPC and UTS namespaces before the config
+    /// was known, and nsexec kept it for a config that may join some of them by path or leave them the host's
+    /// (Kubernetes' containers join their pod's): this thread, the one that sets the container up and execs, joins
+    /// those now, as nsexec would have before forking it (non-dumpable while it joins by path, as there). The other
+    /// threads of the runtime stay where they are; execve ends them.
+    /// </summary>
+    private static void SettleSpeculation(InitConfig cfg)
+    {
+        int speculative;
+        try { speculative = Libc.nsexec_speculative(); }
+        catch (DllNotFoundException) { return; }
+        if (speculative != 1) return;
+        var joins = cfg.Namespaces.JoinPaths();
+        foreach (var (proc, name, flag) in new[] { ("net", "network", Libc.CLONE_NEWNET), ("ipc", "ipc", Libc.CLONE_NEWIPC), ("uts", "uts", Libc.CLONE_NEWUTS) })
+        {
+            using var origin = new SafeFd(Libc.nsexec_speculative_origin(proc));
+            if (cfg.Namespaces.IsNew(name)) continue;
+            string? path = null;
+            foreach (var (p, at) in joins) if (p == proc) path = at;
+            if (path is not null)
+            {
+                Check.Rc(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)");
+                Libc.Setns(path, flag);
+            }
+            else
+            {
+                if (origin.IsInvalid) throw new ContainerException($"the {proc} namespace nsexec came from is not known");
+                Libc.Setns(origin, flag, "/proc/self/ns/" + proc);
+            }
         }
     }
 

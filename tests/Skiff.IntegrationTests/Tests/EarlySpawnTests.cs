@@ -172,8 +172,9 @@ public sealed class EarlySpawnTests : ContainerTest
 
     /// <summary>
     /// nsexec forks a speculative init into new mount, UTS, IPC, network and pid namespaces before the bootstrap
-    /// message (nsexec.c, speculate). A config that asks for just those keeps it: it is the container's init. One that
-    /// asks for anything else has it killed, and the call reaps it and starts the init the config wants.
+    /// message (nsexec.c, speculate). A config that asks for new mount and pid namespaces and no user or time one keeps
+    /// it: it is the container's init (which joins or returns to the network, IPC and UTS namespaces the config wants
+    /// instead of new ones). Any other has it killed, and the call reaps it and starts the init the config wants.
     /// </summary>
     [SkiffFact]
     public void ASpeculativeInitIsKeptWhenItFitsAndReapedWhenItDoesNot()
@@ -185,8 +186,9 @@ public sealed class EarlySpawnTests : ContainerTest
         Assert.Empty(left1);
         Assert.Matches(@"speculative init \d+ kept", _lastStderr);
 
-        // no network namespace of its own (NamespaceTests check the container's namespaces on this path)
-        var misfit = NewBundle("true").RemoveNamespace("network");
+        // the host's pid namespace, which a process forked into a new one cannot have (NamespaceTests check the
+        // namespaces a kept speculative init joins or leaves the host's: network, IPC, UTS)
+        var misfit = NewBundle("true").RemoveNamespace("pid");
         misfit.Save();
         string id = NewId();
         var (rc2, left2) = Reaped("--debug", "run", "-b", misfit.Dir, id);

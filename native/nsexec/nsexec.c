@@ -831,8 +831,16 @@ static bool speculate(int initfd)
 			return false;
 		}
 	}
-	if (pipe2(go, O_CLOEXEC) < 0 || unshare(SPECULATIVE_FLAGS) < 0) {
-		debug("no speculative init: pipe2 or unshare: %m");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		debug("no speculative init: pipe2: %m");
+		close_speculative_ns();
+		send_pids(initfd, 0, 0);
+		return false;
+	}
+	if (unshare(SPECULATIVE_FLAGS) < 0) {
+		debug("no speculative init: unshare: %m");
+		close(go[0]);
+		close(go[1]);
 		close_speculative_ns();
 		send_pids(initfd, 0, 0);
 		return false;

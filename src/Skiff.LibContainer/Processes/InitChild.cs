@@ -157,11 +157,16 @@ public sealed class InitChild : IDisposable
     /// </summary>
     internal int SpeculativePid { get; private set; }
 
-    private void ReadSpeculativeReport()
+    /// <summary>Reads nsexec's report of the speculative init, once (it comes before nsexec reads the bootstrap
+    /// message); returns <see cref="SpeculativePid"/>.</summary>
+    internal int ReadSpeculativeReport()
     {
-        if (!_speculative) return;
-        _speculative = false;
-        SpeculativePid = ParentProcess.ReadPids(InitSock).Stage2;
+        if (_speculative)
+        {
+            _speculative = false;
+            SpeculativePid = ParentProcess.ReadPids(InitSock).Stage2;
+        }
+        return SpeculativePid;
     }
 
     /// <summary>

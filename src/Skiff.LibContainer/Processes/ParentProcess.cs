@@ -68,7 +68,11 @@ internal abstract class ParentProcess
             // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must).
             if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
             // create sent it already, as soon as it had the config (the same message: InitProcess.BootstrapFor)
-            if (!child.BootstrapSent) Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
+            if (!child.BootstrapSent)
+            {
+                Libc.WriteAll(initSock, Bootstrap().Encode(), "write bootstrap data");
+                speculative = child.ReadSpeculativeReport();
+            }
             // a container's cgroup directories are made while nsexec works; init joins them below
             if (!_config.IsSetns) PrepareCgroup();
             (stage1, Pid) = ReadPids(initSock);

@@ -20,6 +20,7 @@ public static class PhaseTrace
 
     private static long s_zero, s_last;
     private static string s_who = "";
+    private static readonly Lock s_lock = new();
 
     public static bool On { get; private set; }
 
@@ -41,13 +42,20 @@ public static class PhaseTrace
     public static void Mark(string phase)
     {
         if (!On) return;
-        MarkAt(phase, Stopwatch.GetTimestamp());
+        // the time is taken under the lock that orders the lines: a mark from another thread (the log forwarder's)
+        // cannot come between and print a later line with an earlier time
+        lock (s_lock) WriteMark(phase, Stopwatch.GetTimestamp());
     }
 
     /// <summary>Writes the line for a phase that ended at <paramref name="ticks"/>.</summary>
     public static void MarkAt(string phase, long ticks)
     {
         if (!On) return;
+        lock (s_lock) WriteMark(phase, ticks);
+    }
+
+    private static void WriteMark(string phase, long ticks)
+    {
         long called = Stopwatch.GetTimestamp();
         double f = 1000.0 / Stopwatch.Frequency;
         string line = string.Create(CultureInfo.InvariantCulture,

@@ -800,10 +800,11 @@ int nsexec_exe_clone(int *failed)
  * 0 makes at once the namespaces nearly every container asks for, new mount, UTS, IPC, network and
  * pid ones, forks init into them and reports its pid, so that init's .NET runtime starts beside the
  * caller's instead of after the bootstrap message. That message then decides (speculation_holds):
- * the same namespaces, nothing to join or map, and init is kept (its oom_score_adj written here, as
- * it was forked before), reported again as usual; anything else, and init is killed (the caller
- * reaps it: it is the caller's child) and stage 0 goes back to the namespaces it came from, through
- * the fds kept of them, and goes on as without speculation.
+ * new mount and pid namespaces, no user or time namespace and no id maps, and init is kept (its
+ * oom_score_adj written here, as it was forked before), reported again as usual; init joins the
+ * network, IPC and UTS namespaces the config names, or the ones stage 0 came from, itself. Anything
+ * else, and init is killed (the caller reaps it: it is the caller's child) and stage 0 goes back to
+ * the namespaces it came from, through the fds kept of them, and goes on as without speculation.
  */
 static void close_speculative_ns(void)
 {

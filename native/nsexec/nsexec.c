@@ -413,6 +413,17 @@ static void write_proc(const char *tool, pid_t pid, const char *file, const char
 	run_mapping_tool(tool, pid, map);
 }
 
+/* Stage 0's report to the parent: one line of JSON. */
+static void send_pids(int initfd, pid_t stage1, pid_t stage2)
+{
+	char pids[64];
+	int n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", stage1,
+			 stage2);
+
+	if (write_all(initfd, pids, (size_t)n) < 0)
+		bail("failed to send the child pids to the parent");
+}
+
 /* Stage 0: serves stage 1, reports the pids, exits. */
 __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, pid_t child,
 						 int childfd)
@@ -420,7 +431,6 @@ __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, p
 	pid_t init = -1;
 	uint32_t msg = 0;
 	char pids[64];
-	int n;
 
 	while (msg != SYNC_CHILD_FINISH) {
 		if (read_all(childfd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
@@ -441,11 +451,8 @@ __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, p
 			if (read_all(childfd, &init, sizeof(init)) != (ssize_t)sizeof(init))
 				bail("failed to sync with stage-1: read stage-2 pid");
 			send_sync(childfd, SYNC_RECVPID_ACK, "stage-1");
-			n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n",
-				     child, init);
 			debug("stage-1 %d, stage-2 %d", child, init);
-			if (write_all(initfd, pids, (size_t)n) < 0)
-				bail("failed to send the child pids to the parent");
+			send_pids(initfd, child, init);
 			break;
 		case SYNC_TIMEOFFSETS_PLS:
 			write_proc(NULL, child, "timens_offsets", STR(c, TIMENSOFFSET_ATTR));
@@ -613,17 +620,6 @@ static bool needs_stage1(const struct config *c)
 	return (c->cloneflags & CLONE_NEWUSER) ||
 	       (paths != NULL &&
 		(strncmp(paths, "user:", 5) == 0 || strstr(paths, ",user:") != NULL));
-}
-
-/* Stage 0's report to the parent: one line of JSON. */
-static void send_pids(int initfd, pid_t stage1, pid_t stage2)
-{
-	char pids[64];
-	int n = snprintf(pids, sizeof(pids), "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", stage1,
-			 stage2);
-
-	if (write_all(initfd, pids, (size_t)n) < 0)
-		bail("failed to send the child pids to the parent");
 }
 
 /* Stage 0 without a user namespace: makes stage 2 itself, reports the pids (no stage 1: 0), exits.
@@ -795,6 +791,15 @@ int nsexec_exe_clone(int *failed)
 	return fd;
 }
 
+static void close_speculative_ns(void)
+{
+	for (size_t k = 0; k < SPECULATIVE_NS; k++) {
+		if (speculation.ns[k] >= 0)
+			close(speculation.ns[k]);
+		speculation.ns[k] = -1;
+	}
+}
+
 /*
  * Speculative init, in an early-spawned `run` or `create` (nothing of the config known yet): stage
  * 0 makes at once the namespaces nearly every container asks for, new mount, UTS, IPC, network and
@@ -806,15 +811,6 @@ int nsexec_exe_clone(int *failed)
  * else, and init is killed (the caller reaps it: it is the caller's child) and stage 0 goes back to
  * the namespaces it came from, through the fds kept of them, and goes on as without speculation.
  */
-static void close_speculative_ns(void)
-{
-	for (size_t k = 0; k < SPECULATIVE_NS; k++) {
-		if (speculation.ns[k] >= 0)
-			close(speculation.ns[k]);
-		speculation.ns[k] = -1;
-	}
-}
-
 /* Stage 0, before the bootstrap message: true in the speculative init. */
 static bool speculate(int initfd)
 {
@@ -927,11 +923,6 @@ static void settle_speculation(const struct config *c, int initfd)
 	speculation.init = 0;
 }
 
-/*
- * In the speculative init, before it reads the init socket: stage 0 reads the bootstrap message
- * from the same socket first. 0 once stage 0 has it (at once in any other init), -1 when stage 0
- * let this init go (it is killed then) or died.
- */
 /* In a speculative init: whether it is one (1) or not (0). */
 int nsexec_speculative(void)
 {
@@ -955,6 +946,11 @@ int nsexec_speculative_origin(const char *type)
 	return -1;
 }
 
+/*
+ * In the speculative init, before it reads the init socket: stage 0 reads the bootstrap message
+ * from the same socket first. 0 once stage 0 has it (at once in any other init), -1 when stage 0
+ * let this init go (it is killed then) or died.
+ */
 int nsexec_speculation_wait(void)
 {
 	char one;

@@ -81,6 +81,18 @@ public sealed class NamespaceTests : ContainerTest
         AssertNothingLeaked(b, second);
     }
 
+    /// <summary>A namespace path that does not exist fails the run with the path and the reason, once, and leaves
+    /// nothing (skiff's init joins a network namespace by path itself, after nsexec kept it: nsexec.c, speculate).</summary>
+    [Fact]
+    public void ANamespacePathThatDoesNotExistFailsTheRun()
+    {
+        var b = NewBundle("true").AddNamespace("network", "/proc/2147483646/ns/net");
+        var id = NewId();
+        var r = Rt.Run(id, b).AssertFailure("/proc/2147483646/ns/net: no such file or directory");
+        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("level=error", StringComparison.Ordinal));
+        AssertNothingLeaked(id, b);
+    }
+
     [TheoryUnlessRunc11("runc 1.1 has no time namespace")]
     [InlineData(false)]
     [InlineData(true)]

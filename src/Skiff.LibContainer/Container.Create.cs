@@ -64,6 +64,15 @@ public sealed partial class Container
             IntelRdtManager.Validate(rdtConfig, RdtFeatures.Detect(rdtRoot));
             rdt = new IntelRdtManager(rdtConfig, o.Id, rdtRoot);
         }
+        config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+        // Init decodes its config and does what needs no cgroup while the rest is made here; the fds that follow it
+        // once init is in its cgroup let it go on (ParentProcess.Start). Rootless, Apply may drop a hierarchy init
+        // must not mount: the config then goes after it, with the paths Apply left.
+        if (o.Init is { BootstrapSent: true } child && !o.RootlessCgroups)
+        {
+            child.SendConfig(config);
+            PhaseTrace.Mark("config sent");
+        }
         // Crash consistency: state.json lists what is about to be made before any of it exists, so that a create
         // killed at any later moment leaves a record `delete --force` removes everything by (see ContainerState).
         var state = new ContainerState
@@ -99,7 +108,6 @@ public sealed partial class Container
         PhaseTrace.Mark("state dir, exec fifo, cgroup manager");
 
         using SafeFd? console = o.ConsoleSocket is not null ? ConsoleSocket.Connect(o.ConsoleSocket) : null;
-        config.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
         var init = new InitProcess(config, cgroup, fifo, console ?? runConsole, (pid, start) =>
         {
             state.InitPid = pid;

@@ -46,6 +46,17 @@ internal static class TestKnob
         Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
     }
 
+    /// <summary>
+    /// Env <c>SKIFF_TEST_FAIL=init-failed-before-cgroup</c>: before the parent puts init in its cgroup, it waits (at
+    /// most 10 s) for init's end of the sync socket to hang up, so that an init that fails on the config it got early
+    /// is surely gone by then.
+    /// </summary>
+    public static void InitFailedBeforeCgroup(SafeFd sync)
+    {
+        if (!string.Equals(s_failAt, "init-failed-before-cgroup", StringComparison.Ordinal)) return;
+        Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
+    }
+
     /// <summary>Kills this process with SIGKILL if the knob names <paramref name="phase"/>.</summary>
     public static void Crash(string phase)
     {

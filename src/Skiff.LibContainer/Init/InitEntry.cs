@@ -45,15 +45,20 @@ public static class InitEntry
         // bootstrap message there; one not kept is killed meanwhile
         if (SpeculationWait() < 0) return 1;
         var sync = new SyncSocket(new SafeFd(syncFd), "init");
+        using var initSock = new SafeFd(initFd);
         try
         {
-            InitConfig cfg;
-            using (var initSock = new SafeFd(initFd))
-            {
-                cfg = ReadConfig(initSock);
-                (fifoFd, consoleFd) = ReadFds(initSock);
-            }
+            InitConfig cfg = ReadConfig(initSock);
             PhaseTrace.Mark("config received");
+            // A container's init may have its config before it is in its cgroup (create sends it early): the fds
+            // message, which follows once it is, is read by StandardInit before anything of the container's.
+            (int Fifo, int Console) InCgroup()
+            {
+                var fds = ReadFds(initSock);
+                initSock.Dispose();
+                return fds;
+            }
+            if (cfg.IsSetns) (fifoFd, consoleFd) = InCgroup();
             SettleSpeculation(cfg);
             // before anything of the container's is mounted or joined (see UseCurrent)
             Rootfs.ProcfsHandle.UseCurrent();
@@ -65,7 +70,7 @@ public static class InitEntry
             if (!cfg.IsSetns && !joinedMnt && cfg.Bundle is { Length: > 0 } bundle) Check.Rc(Libc.chdir(bundle), "chdir", bundle);
             ClearEnv();
             if (cfg.IsSetns) SetnsInit.Run(cfg, sync, consoleFd);
-            else StandardInit.Run(cfg, sync, fifoFd, consoleFd);
+            else StandardInit.Run(cfg, sync, InCgroup);
             return 0; // not reached: StandardInit execs
         }
         catch (Exception ex)

@@ -18,15 +18,27 @@ internal static class StandardInit
     private const long SYS_keyctl = 250;
     private const int KEYCTL_JOIN_SESSION_KEYRING = 1;
 
-    public static void Run(InitConfig cfg, SyncSocket sync, int fifoFd, int consoleFd)
+    /// <param name="inCgroup">Waits for the parent's fds message (the exec fifo and the console socket), which comes
+    /// once this process is in the container's cgroup.</param>
+    public static void Run(InitConfig cfg, SyncSocket sync, Func<(int Fifo, int Console)> inCgroup)
     {
         Spec spec = cfg.Spec;
         Process proc = cfg.Process;
         bool newMnt = cfg.Namespaces.IsNew("mount");
 
-        // The parent sent the config only after putting us in the container's cgroup, so a new cgroup namespace is
-        // rooted there (runc unshares it in nsexec's last stage, which waits for the parent; ours does not). This
-        // thread is the one that mounts and execs, and unshare changes only the calling thread's namespace.
+        // Before the parent has put us in the container's cgroup, only what needs none: nothing is mounted, opened
+        // or forked for the container, and the allocations here are few.
+        if (cfg.Namespaces.IsNew("network")) Network.LoopbackUp();
+        // read what we need from the host before the root switch hides it
+        Capabilities.KernelLastCap();
+        using var seccomp = ProcessFinal.CompileSeccomp(spec);
+        PhaseTrace.Mark("loopback, seccomp compiled");
+        var (fifoFd, consoleFd) = inCgroup();
+        PhaseTrace.Mark("in its cgroup (fds received)");
+
+        // In the container's cgroup now, so a new cgroup namespace is rooted there (runc unshares it in nsexec's last
+        // stage, which waits for the parent; ours does not). This thread is the one that mounts and execs, and
+        // unshare changes only the calling thread's namespace.
         if (cfg.Namespaces.IsNew("cgroup"))
         {
             try
@@ -38,11 +50,6 @@ internal static class StandardInit
                 throw new ContainerException("failed to unshare cgroup namespace", ex);
             }
         }
-        if (cfg.Namespaces.IsNew("network")) Network.LoopbackUp();
-        // read what we need from the host before the root switch hides it
-        Capabilities.KernelLastCap();
-        using var seccomp = ProcessFinal.CompileSeccomp(spec);
-        PhaseTrace.Mark("loopback, seccomp compiled");
 
         // With no prestart, createRuntime or createContainer hook, the root switch does not wait for the parent's
         // answer to procHooks: the parent sets the cgroup limits then (as runc), while the switch's unmount of the old

@@ -182,6 +182,22 @@ public sealed class InitChild : IDisposable
         ReadSpeculativeReport(); // sent before nsexec read the message: there already
     }
 
+    /// <summary>Whether <see cref="SendConfig"/> sent init its config already.</summary>
+    internal bool ConfigSent { get; private set; }
+
+    /// <summary>
+    /// Sends init its config ahead of <see cref="ParentProcess.Start"/>, after the bootstrap message (create, once the
+    /// cgroup paths are known and unless Apply may still change them): init decodes it and does what needs no cgroup
+    /// (loopback, seccomp compile) while the state directory and the cgroups are made here, then waits for the fds
+    /// message, which comes only once it is in its cgroup.
+    /// </summary>
+    public void SendConfig(InitConfig config)
+    {
+        if (_adopted || !BootstrapSent || ConfigSent) throw new InvalidOperationException("init's config goes after its bootstrap message, once");
+        ParentProcess.WriteConfig(InitSock, config);
+        ConfigSent = true;
+    }
+
     /// <summary>The caller (<see cref="ParentProcess.Start"/>) owns the process and the sockets from now on.</summary>
     internal void Adopt() => _adopted = true;
 

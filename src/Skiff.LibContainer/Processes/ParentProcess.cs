@@ -84,19 +84,25 @@ internal abstract class ParentProcess
             PhaseTrace.Mark("nsexec reported the pids");
             rb.Add(_config.IsSetns ? "kill exec process" : "kill init", () => KillAndReap(Pid, 0));
             // A container's init joins its new cgroup here, while init's .NET runtime starts: making the cgroup costs
-            // milliseconds (a v1 cpuset one about 5). Init does nothing of the container's before its config
-            // arrives, below, and forks nothing before: everything the container runs is made inside the cgroup.
+            // milliseconds (a v1 cpuset one about 5). Init does nothing of the container's before the fds
+            // message, below, and forks nothing before: everything the container runs is made inside the cgroup.
             // What the runtime's start allocated stays charged where skiff runs; a new cgroup namespace is unshared
             // by init once it is in its cgroup (StandardInit).
-            if (!_config.IsSetns) JoinCgroup(Pid, ref oomBefore);
+            if (!_config.IsSetns)
+            {
+                TestKnob.InitFailedBeforeCgroup(sync.Fd);
+                JoinCgroup(Pid, ref oomBefore);
+            }
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = stage1 > 0 ? Libc.WaitExit(stage1) : 0; // no stage 1 without a user namespace
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
-            SendConfig(initSock);
+            // create may have sent it already, while it made the cgroups (InitChild.SendConfig)
+            if (!child.ConfigSent) WriteConfig(initSock, _config);
+            // init waits for these before anything of the container's: they say it is in its cgroup
             SendFds(initSock);
             TestKnob.Crash("config");
-            PhaseTrace.Mark("config sent");
+            PhaseTrace.Mark(child.ConfigSent ? "fds sent" : "config and fds sent");
             Serve(sync);
             PhaseTrace.Mark("init closed the sync socket");
         }
@@ -271,9 +277,10 @@ internal abstract class ParentProcess
         }
     }
 
-    private void SendConfig(SafeFd sock)
+    /// <summary>The config message: its length (4 bytes, little-endian), then its JSON.</summary>
+    internal static void WriteConfig(SafeFd sock, InitConfig config)
     {
-        byte[] json = JsonShapes.ToUtf8(_config, SkiffShapes.InitConfig);
+        byte[] json = JsonShapes.ToUtf8(config, SkiffShapes.InitConfig);
         Span<byte> len = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(len, json.Length);
         Libc.WriteAll(sock, len, "write init config");
@@ -298,7 +305,15 @@ internal abstract class ParentProcess
             which |= InitFds.Console;
             fds.Add(_console.Fd);
         }
-        if (Libc.SendWithFds(sock, [which], fds.ToArray()) != 1) throw new ContainerException("short write of init's fds");
+        try
+        {
+            if (Libc.SendWithFds(sock, [which], fds.ToArray()) != 1) throw new ContainerException("short write of init's fds");
+        }
+        catch (SyscallException ex) when (ex.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // init had its config early (create) and failed on it meanwhile: its procError (or its silence) is the
+            // next message on the sync socket, which says why
+        }
     }
 
     private void Serve(SyncSocket sync)

@@ -50,10 +50,16 @@ public sealed partial class PhaseTraceTests : ContainerTest
             Assert.True(alloc.SequenceEqual(alloc.Order()) && alloc[^1] > 0, $"allocation counts not growing:\n{all}");
         }
         // one time line: init has its config only after the runtime began to send it (the runtime's "config sent"
-        // line is written once its write returned, which may be after init read it)
-        double sending = lines.First(l => l.Who == "run" && l.Phase == "nsexec reported the pids").At;
+        // line is written once its write returned, which may be after init read it; the bootstrap goes first)
+        double sending = lines.First(l => l.Who == "run" && l.Phase == "bootstrap sent").At;
         double received = lines.First(l => l.Who == "init" && l.Phase == "config received").At;
         Assert.True(received >= sending, $"init received its config before the runtime could send it:\n{all}");
+        // with its config early, init goes on to the container's mounts only once it is in its cgroup: the fds that
+        // let it go are sent after the runtime's "cgroup applied" line
+        double applied = lines.First(l => l.Who == "run" && l.Phase == "cgroup applied").At;
+        double inCgroup = lines.First(l => l.Who == "init" && l.Phase == "in its cgroup (fds received)").At;
+        double mounted = lines.First(l => l.Who == "init" && l.Phase == "rootfs prepared (mounts, procHooks, pivot_root)").At;
+        Assert.True(applied <= inCgroup && inCgroup <= mounted, $"init went on before it was in its cgroup:\n{all}");
         AssertNothingLeaked(id, b);
     }
 

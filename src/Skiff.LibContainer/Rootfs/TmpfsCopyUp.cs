@@ -6,8 +6,12 @@ namespace Skiff.LibContainer.Rootfs;
 /// <summary>
 /// The "tmpcopyup" mount option (runc's doTmpfsCopyUp): the tmpfs is made detached (fsopen/fsmount), the directory it
 /// will cover is copied into it (files, directories, symlinks, device nodes and fifos with their modes and owners),
-/// then it is attached onto that directory. Every step goes through fds: the source is walked with openat(O_NOFOLLOW)
-/// below the destination's fd, so a symlink in the image is copied as a symlink, never followed.
+/// then it is attached onto that directory. Every step goes through fds: each entry of the source is opened once,
+/// O_PATH|O_NOFOLLOW below its directory's fd, and what its fstat says is what gets copied: a directory is read
+/// through that fd, a regular file is reopened through it (procfs), never by its name again, so an entry swapped
+/// meanwhile (a fifo whose open would block init) is not what is opened; a symlink in the image is copied as a
+/// symlink, never followed. A regular file's holes stay holes: a sparse file in the image (a few bytes on disk, any
+/// size) does not become that many bytes of the tmpfs, which is memory.
 /// </summary>
 internal static class TmpfsCopyUp
 {
@@ -60,14 +64,14 @@ internal static class TmpfsCopyUp
             string name = Path.GetFileName(entry);
             string where = shown.TrimEnd('/') + "/" + name;
             using SafeFd node = Check.Fd(openat(src.Fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where);
-            FileIds st = FstatIds(node.Fd);
+            Stat st = FStat(node);
             uint type = st.Mode & S_IFMT, perm = st.Mode & 0xFFF;
             switch (type)
             {
                 case S_IFDIR:
                 {
                     Check.Rc(mkdirat(dst.Fd, name, 0x1C0 /* 0700 until copied */), "mkdirat", where);
-                    using (SafeFd s = Check.Fd(openat(src.Fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where))
+                    using (SafeFd s = Check.Fd(openat(node.Fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), "openat", where))
                     using (SafeFd d = Check.Fd(openat(dst.Fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where))
                     {
                         CopyDir(s, d, where);
@@ -78,16 +82,16 @@ internal static class TmpfsCopyUp
                 }
                 case S_IFREG:
                 {
-                    using SafeFd s = Check.Fd(openat(src.Fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0), "openat", where);
+                    using SafeFd s = ProcfsHandle.Shared.Reopen(node.Fd, O_RDONLY);
                     using SafeFd d = Check.Fd(openat(dst.Fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180), "openat", where);
-                    CopyBytes(s, d, where);
+                    CopySparse(d, s, st.Size, where);
                     Check.Rc(fchown(d.Fd, st.Uid, st.Gid), "fchown", where);
                     Check.Rc(fchmod(d.Fd, perm), "fchmod", where);
                     break;
                 }
                 case S_IFLNK:
                 {
-                    string target = ReadLinkAt(src.Fd, name) ?? throw new SyscallException("readlinkat", Check.LastErrno, where);
+                    string target = ReadLinkAt(node.Fd, "") ?? throw new SyscallException("readlinkat", Check.LastErrno, where);
                     Check.Rc(symlinkat(target, dst.Fd, name), "symlinkat", where);
                     Check.Rc(fchownat(dst.Fd, name, st.Uid, st.Gid, AT_SYMLINK_NOFOLLOW), "fchownat", where);
                     break;
@@ -102,24 +106,6 @@ internal static class TmpfsCopyUp
                 default:
                     break; // sockets are not copied (as moby's CopyDirectory)
             }
-        }
-    }
-
-    private static void CopyBytes(SafeFd src, SafeFd dst, string shown)
-    {
-        byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(64 << 10);
-        try
-        {
-            while (true)
-            {
-                int n = Libc.Read(src, buf, "read " + shown);
-                if (n == 0) return;
-                WriteAll(dst, buf.AsSpan(0, n), "write " + shown);
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
         }
     }
 }

@@ -86,4 +86,41 @@ public sealed class MountAttrTests : ContainerTest
         // The writes went to the tmpfs, not to the directory under it.
         Assert.False(File.Exists(Path.Combine(data, "new")));
     }
+
+    /// <summary>
+    /// A hostile image can hold a sparse file: a few bytes on disk, any size. tmpcopyup copies it into a tmpfs, which is
+    /// memory; copied byte by byte its holes would become that many bytes of zeros (16 GiB here, filling the host's
+    /// memory up to the tmpfs's size). Holes stay holes: the 1 MiB tmpfs takes the 16 GiB file, whose data (a marker at
+    /// its end) is where it was. Skiff only: runc 1.1.5 copies the zeros and fails here with ENOSPC.
+    /// </summary>
+    [SkiffFact]
+    public void TmpcopyupKeepsTheHolesOfASparseFile()
+    {
+        const long size = 16L << 30;
+        var b = NewBundle().PrivateRootfs();
+        string data = Path.Combine(b.RootfsPath, "mnt/data");
+        Directory.CreateDirectory(data);
+        string big = Path.Combine(data, "big");
+        using (var f = new FileStream(big, FileMode.CreateNew, FileAccess.Write))
+        {
+            f.SetLength(size);
+            f.Seek(size - 7, SeekOrigin.Begin);
+            f.Write("marker\n"u8);
+        }
+        // control: the attack file is 16 GiB long and takes almost nothing on the disk
+        var st = HostStat(big);
+        Assert.Equal(size, st.Size);
+        Assert.True(st.Blocks * 512 < 1 << 20, $"the image's sparse file takes {st.Blocks * 512} bytes on disk");
+        b.AddMount("/mnt/data", "tmpfs", "tmpfs", "tmpcopyup", "size=1m");
+        string seen = RunShell(b, "stat -c %s /mnt/data/big; tail -c 7 /mnt/data/big; df -k /mnt/data | awk 'NR == 2 { print ($3 < 1024) }'");
+        Assert.Equal($"{size}\nmarker\n1\n", seen);
+    }
+
+    private static (long Size, long Blocks) HostStat(string path)
+    {
+        var r = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%s %b", path]) { RedirectStandardOutput = true })!;
+        string[] f = r.StandardOutput.ReadToEnd().Split(' ', StringSplitOptions.TrimEntries);
+        r.WaitForExit();
+        return (long.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -34,7 +34,8 @@ public static unsafe partial class Libc
     /// Copies the first <paramref name="size"/> bytes of <paramref name="src"/> into the empty <paramref name="dst"/>,
     /// holes as holes: only the data segments lseek(SEEK_DATA/SEEK_HOLE) finds are written (a filesystem that does
     /// not know holes reports the whole file as data), and <paramref name="dst"/> gets the size by ftruncate. A file
-    /// that grows meanwhile is copied up to <paramref name="size"/>; one that shrinks fails with EIO.
+    /// that grows meanwhile is copied up to <paramref name="size"/>; one that shrinks during a segment's copy fails
+    /// with EIO, and what it lost before a segment was reached is left a hole.
     /// </summary>
     public static void CopySparse(SafeFd dst, SafeFd src, long size, string path)
     {

@@ -194,8 +194,17 @@ public sealed class InitChild : IDisposable
     public void SendConfig(InitConfig config)
     {
         if (_adopted || !BootstrapSent || ConfigSent) throw new InvalidOperationException("init's config goes after its bootstrap message, once");
-        ParentProcess.WriteConfig(InitSock, config);
         ConfigSent = true;
+        try
+        {
+            ParentProcess.WriteConfig(InitSock, config);
+        }
+        catch (SyscallException ex) when (ex.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // nsexec failed on the bootstrap message (a namespace path it could not join), or init on its config, and
+            // everything that held the socket is gone: ParentProcess.Start says why (nsexec's fatal log line, init's
+            // procError) when it reads the pids and serves the sync socket
+        }
     }
 
     /// <summary>The caller (<see cref="ParentProcess.Start"/>) owns the process and the sockets from now on.</summary>

@@ -82,7 +82,7 @@ internal static class TmpfsCopyUp
                 }
                 case S_IFREG:
                 {
-                    using SafeFd s = ProcfsHandle.Shared.Reopen(node.Fd, O_RDONLY);
+                    using SafeFd s = Reopen(node, where);
                     using SafeFd d = Check.Fd(openat(dst.Fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180), "openat", where);
                     CopySparse(d, s, st.Size, where);
                     Check.Rc(fchown(d.Fd, st.Uid, st.Gid), "fchown", where);
@@ -106,6 +106,20 @@ internal static class TmpfsCopyUp
                 default:
                     break; // sockets are not copied (as moby's CopyDirectory)
             }
+        }
+    }
+
+    /// <summary>The regular file behind <paramref name="node"/> (O_PATH), opened for reading through the procfs
+    /// handle; an error names the file.</summary>
+    private static SafeFd Reopen(SafeFd node, string shown)
+    {
+        try
+        {
+            return ProcfsHandle.Shared.Reopen(node.Fd, O_RDONLY);
+        }
+        catch (SyscallException ex)
+        {
+            throw new SyscallException("open", ex.Errno, shown);
         }
     }
 }

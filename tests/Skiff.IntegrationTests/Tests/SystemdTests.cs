@@ -150,4 +150,23 @@ public sealed class SystemdTests : IClassFixture<SystemdHost>
         _sd.Skiff("--systemd-cgroup", "run", "-b", dir, id).AssertFailure("controller \"pids\" is not available");
         AssertNothingLeakedInside(id, $"skiff-{id}.scope", HostScopeDir("/system.slice", $"skiff-{id}.scope"));
     }
+
+    /// <summary>
+    /// Init has its config before it is in its cgroup and may fail on it early (a network namespace path that does not
+    /// exist): gone before the parent puts it in the scope (the knob waits for that), the failure is init's own reason,
+    /// once, not the scope of a dead process, and no unit is left.
+    /// </summary>
+    [SystemdFact]
+    public void AnInitThatFailsOnItsEarlyConfigIsReportedOnce()
+    {
+        var id = NewId();
+        var (dir, b) = NestedBundle($"system.slice:skiff:{id}", "true");
+        b.AddNamespace("network", "/proc/2147483646/ns/net").Save();
+        File.Copy(b.ConfigPath, Path.Combine(_sd.ShareDir, Path.GetFileName(dir), "config.json"), overwrite: true);
+        var r = _sd.In("/usr/bin/env", "SKIFF_TEST_FAIL=init-failed-before-cgroup", "/opt/skiff/" + RepoPaths.ProgramName,
+            "--root", "/run/skiff-nested", "--systemd-cgroup", "run", "-b", dir, id);
+        r.AssertFailure("/proc/2147483646/ns/net: no such file or directory");
+        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("level=error", StringComparison.Ordinal));
+        AssertNothingLeakedInside(id, $"skiff-{id}.scope", HostScopeDir("/system.slice", $"skiff-{id}.scope"));
+    }
 }

@@ -759,7 +759,28 @@ public sealed class CheckpointTests : ContainerTest
                 _lines.CompleteAdding();
             }) { IsBackground = true };
             _reader.Start();
+            // stderr is read as it comes, not only at its end: a detached container, or a criu that outlives the
+            // runtime for a moment, keeps the pipe open after the runtime has written its error and exited
+            _errReader = new Thread(() =>
+            {
+                var buf = new char[4096];
+                try
+                {
+                    int n;
+                    while ((n = _p.StandardError.Read(buf, 0, buf.Length)) > 0)
+                    {
+                        lock (_err) _err.Append(buf, 0, n);
+                    }
+                }
+                catch (Exception) { }
+                _errDone.Set();
+            }) { IsBackground = true };
+            _errReader.Start();
         }
+
+        private readonly System.Text.StringBuilder _err = new();
+        private readonly ManualResetEventSlim _errDone = new();
+        private readonly Thread _errReader;
 
         public string Stderr { get; private set; } = "";
 
@@ -767,10 +788,11 @@ public sealed class CheckpointTests : ContainerTest
 
         public int WaitExit()
         {
-            var err = _p.StandardError.ReadToEndAsync();
             if (!_p.WaitForExit(60_000)) throw new TimeoutException("runtime did not exit");
-            // stderr stays open in a detached container: take what is there
-            Stderr = err.Wait(500) ? err.Result : "";
+            // what the runtime wrote before it exited is in the pipe, and the reader takes it at once; the end of the
+            // pipe may not come (a detached container keeps it)
+            _errDone.Wait(500);
+            lock (_err) Stderr = _err.ToString();
             return _p.ExitCode;
         }
 

@@ -430,7 +430,7 @@ __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, p
 {
 	pid_t init = -1;
 	uint32_t msg = 0;
-	char pids[64];
+	char path[64];
 
 	while (msg != SYNC_CHILD_FINISH) {
 		if (read_all(childfd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
@@ -439,9 +439,9 @@ __attribute__((noreturn)) static void run_parent(struct config *c, int initfd, p
 		case SYNC_USERMAP_PLS:
 			debug("stage-1 requested userns mappings");
 			if (c->rootless_euid && !c->setgroup) {
-				snprintf(pids, sizeof(pids), "/proc/%d/setgroups", child);
-				if (write_file(pids, "deny") < 0 && errno != ENOENT)
-					bail("write %s", pids);
+				snprintf(path, sizeof(path), "/proc/%d/setgroups", child);
+				if (write_file(path, "deny") < 0 && errno != ENOENT)
+					bail("write %s", path);
 			}
 			write_proc(STR(c, UIDMAPPATH_ATTR), child, "uid_map", STR(c, UIDMAP_ATTR));
 			write_proc(STR(c, GIDMAPPATH_ATTR), child, "gid_map", STR(c, GIDMAP_ATTR));
@@ -823,24 +823,18 @@ static bool speculate(int initfd)
 		speculation.ns[k] = open(path, O_RDONLY | O_CLOEXEC);
 		if (speculation.ns[k] < 0) {
 			debug("no speculative init: open %s: %m", path);
-			close_speculative_ns();
-			send_pids(initfd, 0, 0);
-			return false;
+			goto none;
 		}
 	}
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		debug("no speculative init: pipe2: %m");
-		close_speculative_ns();
-		send_pids(initfd, 0, 0);
-		return false;
+		goto none;
 	}
 	if (unshare(SPECULATIVE_FLAGS) < 0) {
 		debug("no speculative init: unshare: %m");
 		close(go[0]);
 		close(go[1]);
-		close_speculative_ns();
-		send_pids(initfd, 0, 0);
-		return false;
+		goto none;
 	}
 	init = clone_stage(STAGE_INIT);
 	if (init == 0) {
@@ -862,6 +856,10 @@ static bool speculate(int initfd)
 	speculation.init = init;
 	debug("speculative init %d", init);
 	send_pids(initfd, 0, init);
+	return false;
+none:
+	close_speculative_ns();
+	send_pids(initfd, 0, 0);
 	return false;
 }
 

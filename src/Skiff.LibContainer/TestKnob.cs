@@ -43,7 +43,7 @@ internal static class TestKnob
     {
         if (!string.Equals(s_failAt, "init-gone-before-hooks-answer", StringComparison.Ordinal)) return;
         Libc.kill(init, 9);
-        Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
+        WaitForHangup(sync);
     }
 
     /// <summary>
@@ -54,8 +54,12 @@ internal static class TestKnob
     public static void InitFailedBeforeCgroup(SafeFd sync)
     {
         if (!string.Equals(s_failAt, "init-failed-before-cgroup", StringComparison.Ordinal)) return;
-        Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
+        WaitForHangup(sync);
     }
+
+    /// <summary>Until init's end of the sync socket is closed, at most 10 s.</summary>
+    private static void WaitForHangup(SafeFd sync) =>
+        Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for
 
     /// <summary>Kills this process with SIGKILL if the knob names <paramref name="phase"/>.</summary>
     public static void Crash(string phase)

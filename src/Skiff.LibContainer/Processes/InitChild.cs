@@ -199,7 +199,7 @@ public sealed class InitChild : IDisposable
         {
             ParentProcess.WriteConfig(InitSock, config);
         }
-        catch (SyscallException ex) when (ex.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        catch (SyscallException ex) when (ParentProcess.PeerGone(ex))
         {
             // nsexec failed on the bootstrap message (a namespace path it could not join), or init on its config, and
             // everything that held the socket is gone: ParentProcess.Start says why (nsexec's fatal log line, init's

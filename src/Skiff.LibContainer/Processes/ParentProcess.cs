@@ -277,6 +277,13 @@ internal abstract class ParentProcess
         }
     }
 
+    /// <summary>
+    /// A write that failed because nothing holds the other end of the socket any more (EPIPE, ECONNRESET; possibly
+    /// wrapped): init, or nsexec before it, failed and is gone. Its reason comes on the sync socket or the log pipe,
+    /// which the caller goes on to read, so the write's own error is not the one to report.
+    /// </summary>
+    internal static bool PeerGone(Exception ex) => ex.Has(Errno.EPIPE) || ex.Has(Errno.ECONNRESET);
+
     /// <summary>The config message: its length (4 bytes, little-endian), then its JSON.</summary>
     internal static void WriteConfig(SafeFd sock, InitConfig config)
     {
@@ -309,7 +316,7 @@ internal abstract class ParentProcess
         {
             if (Libc.SendWithFds(sock, [which], fds.ToArray()) != 1) throw new ContainerException("short write of init's fds");
         }
-        catch (SyscallException ex) when (ex.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        catch (SyscallException ex) when (PeerGone(ex))
         {
             // init had its config early (create) and failed on it meanwhile: its procError (or its silence) is the
             // next message on the sync socket, which says why
@@ -342,7 +349,7 @@ internal abstract class ParentProcess
                     {
                         sync.Send(SyncType.procHooksDone);
                     }
-                    catch (ContainerException ex) when (ex.InnerException is SyscallException { Errno: Errno.EPIPE or Errno.ECONNRESET })
+                    catch (ContainerException ex) when (PeerGone(ex))
                     {
                         // Without hooks init switches its root without waiting for this answer (StandardInit); one
                         // that failed meanwhile is gone, and its procError (or its silence) is the next message.

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -68,7 +69,8 @@ static struct {
 	 * nsexec_speculation_wait) */
 	int go, wait;
 	bool is_init; /* this process is the speculative init */
-} speculation = {0, {-1, -1, -1, -1, -1}, -1, -1, false};
+	bool setns;   /* an exec's (speculate_setns) */
+} speculation = {0, {-1, -1, -1, -1, -1}, -1, -1, false, false};
 
 static long long monotonic_ns(void)
 {
@@ -889,6 +891,208 @@ static bool speculation_holds(const struct config *c)
 	return true;
 }
 
+/*
+ * Speculative exec init, in an early-spawned `exec`: the caller's constructor found the container's
+ * state.json from its command line. Before the bootstrap message, stage 0 joins the namespaces of
+ * the container's init (the pid state.json names) that are not ours already, forks init into them
+ * and reports its pid, so that init's .NET runtime starts beside the caller's instead of after the
+ * message; the mount namespace is left to init, as always (mntns_fd). The message then decides
+ * (setns_speculation_holds): it must name exactly the namespaces joined, by the same paths, and
+ * nothing else; the caller checks that the pid is the container's init still and puts init in its
+ * cgroups. Otherwise init is killed (the caller reaps it) and stage 0 goes back to its own
+ * namespaces and goes on as without speculation. No speculation with a user namespace of its own:
+ * joining that needs stage 1.
+ */
+static const char *const setns_types[] = {"ipc", "uts", "net", "pid", "mnt", "cgroup", "time"};
+#define SETNS_TYPES (sizeof(setns_types) / sizeof(setns_types[0]))
+static struct {
+	int origin[SETNS_TYPES];    /* ours, to go back to; -1 where none was joined */
+	char path[SETNS_TYPES][48]; /* "type:/proc/PID/ns/type" where joined, else "" */
+} setns_spec;
+
+/*
+ * The init pid in state.json: "init_process_pid" comes before anything of the config, after only
+ * the id, the bundle and the rootfs, strings in which a quote is escaped. -1 when not found.
+ */
+static long state_init_pid(const char *file)
+{
+	static const char key[] = "\"init_process_pid\":";
+	char buf[16384], *at, *end;
+	ssize_t n;
+	long pid;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	at = strstr(buf, key);
+	if (at == NULL)
+		return -1;
+	at += sizeof(key) - 1;
+	errno = 0;
+	pid = strtol(at, &end, 10);
+	if (errno != 0 || end == at || pid <= 0 || pid > INT_MAX)
+		return -1;
+	return pid;
+}
+
+/* 1: /proc/PID/ns/TYPE is our own namespace, 0: another, -1: unknown (gone, or unsupported). */
+static int same_ns(long pid, const char *type)
+{
+	char theirs[48], ours[48];
+	struct stat a, b;
+
+	snprintf(theirs, sizeof(theirs), "/proc/%ld/ns/%s", pid, type);
+	snprintf(ours, sizeof(ours), "/proc/self/ns/%s", type);
+	if (stat(ours, &b) < 0)
+		return errno == ENOENT ? 1 : -1; /* a namespace type this kernel lacks */
+	if (stat(theirs, &a) < 0)
+		return -1;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Back to the namespaces stage 0 came from, and forgets the speculation. */
+static void undo_setns_speculation(void)
+{
+	for (size_t k = 0; k < SETNS_TYPES; k++) {
+		if (setns_spec.origin[k] >= 0) {
+			if (strcmp(setns_types[k], "mnt") != 0 &&
+			    setns(setns_spec.origin[k], 0) < 0)
+				bail("failed to return to our %s namespace", setns_types[k]);
+			close(setns_spec.origin[k]);
+		}
+		setns_spec.origin[k] = -1;
+		setns_spec.path[k][0] = '\0';
+	}
+	if (mntns_fd >= 0)
+		close(mntns_fd);
+	mntns_fd = -1;
+}
+
+/* Stage 0 of an early-spawned exec, before the bootstrap message: true in the speculative init. */
+static bool speculate_setns(int initfd, const char *state)
+{
+	long pid = state[0] != '\0' ? state_init_pid(state) : -1;
+	int joined[SETNS_TYPES], go[2] = {-1, -1};
+	pid_t init;
+
+	for (size_t k = 0; k < SETNS_TYPES; k++) {
+		joined[k] = -1;
+		setns_spec.origin[k] = -1;
+		setns_spec.path[k][0] = '\0';
+	}
+	if (pid <= 0) {
+		debug("no speculative init: no init pid in '%s'", state);
+		goto none;
+	}
+	if (same_ns(pid, "user") != 1) {
+		debug("no speculative init: init %ld has a user namespace of its own, or is gone",
+		      pid);
+		goto none;
+	}
+	for (size_t k = 0; k < SETNS_TYPES; k++) {
+		char ours[32];
+		int same = same_ns(pid, setns_types[k]);
+
+		if (same == 1)
+			continue;
+		if (same < 0) {
+			debug("no speculative init: /proc/%ld/ns/%s: %m", pid, setns_types[k]);
+			goto none;
+		}
+		snprintf(setns_spec.path[k], sizeof(setns_spec.path[k]), "%s:/proc/%ld/ns/%s",
+			 setns_types[k], pid, setns_types[k]);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", setns_types[k]);
+		joined[k] = open(strchr(setns_spec.path[k], ':') + 1, O_RDONLY | O_CLOEXEC);
+		setns_spec.origin[k] = open(ours, O_RDONLY | O_CLOEXEC);
+		if (joined[k] < 0 || setns_spec.origin[k] < 0) {
+			debug("no speculative init: open %s: %m", setns_spec.path[k]);
+			goto none;
+		}
+	}
+	/* joining namespaces: keep processes there from ptracing us */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		debug("no speculative init: %m");
+		goto none;
+	}
+	for (size_t k = 0; k < SETNS_TYPES; k++) {
+		if (joined[k] < 0)
+			continue;
+		if (strcmp(setns_types[k], "mnt") == 0) {
+			mntns_fd = joined[k]; /* init's, joined once its runtime has started */
+		} else if (setns(joined[k], 0) < 0) {
+			debug("no speculative init: setns %s: %m", setns_spec.path[k]);
+			goto none;
+		} else {
+			close(joined[k]);
+		}
+		joined[k] = -1;
+	}
+	init = clone_stage(STAGE_INIT);
+	if (init == 0) {
+		for (size_t k = 0; k < SETNS_TYPES; k++)
+			if (setns_spec.origin[k] >= 0)
+				close(setns_spec.origin[k]);
+		close(go[1]);
+		speculation.wait = go[0];
+		return true;
+	}
+	close(go[0]);
+	if (mntns_fd >= 0)
+		close(mntns_fd); /* init has it */
+	mntns_fd = -1;
+	speculation.go = go[1];
+	speculation.init = init;
+	speculation.setns = true;
+	debug("speculative exec init %d in the namespaces of %ld", init, pid);
+	send_pids(initfd, 0, init);
+	return false;
+none:
+	for (size_t k = 0; k < SETNS_TYPES; k++)
+		if (joined[k] >= 0)
+			close(joined[k]);
+	if (go[0] >= 0) {
+		close(go[0]);
+		close(go[1]);
+	}
+	undo_setns_speculation();
+	send_pids(initfd, 0, 0);
+	return false;
+}
+
+/* The exec's bootstrap message names just the namespaces joined, by the same paths. */
+static bool setns_speculation_holds(const struct config *c)
+{
+	const char *p = STR(c, NS_PATHS_ATTR);
+	size_t joined = 0, named = 0;
+
+	if (c->cloneflags != 0 || STR(c, UIDMAP_ATTR) != NULL || STR(c, GIDMAP_ATTR) != NULL ||
+	    STR(c, TIMENSOFFSET_ATTR) != NULL || STR(c, OOM_SCORE_ADJ_ATTR) != NULL ||
+	    c->setgroup || c->rootless_euid)
+		return false;
+	for (size_t k = 0; k < SETNS_TYPES; k++)
+		if (setns_spec.path[k][0] != '\0')
+			joined++;
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		bool found = false;
+
+		for (size_t k = 0; k < SETNS_TYPES && !found; k++)
+			found = strlen(setns_spec.path[k]) == len &&
+				strncmp(setns_spec.path[k], p, len) == 0;
+		if (!found)
+			return false;
+		named++;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return named == joined;
+}
+
 /* Stage 0, with the bootstrap message: keeps the speculative init (reports it, exits) or undoes it.
  */
 static void settle_speculation(const struct config *c, int initfd)
@@ -897,7 +1101,7 @@ static void settle_speculation(const struct config *c, int initfd)
 
 	if (speculation.init <= 0)
 		return;
-	if (speculation_holds(c)) {
+	if (speculation.setns ? setns_speculation_holds(c) : speculation_holds(c)) {
 		if (STR(c, OOM_SCORE_ADJ_ATTR) != NULL) {
 			snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", speculation.init);
 			if (write_file(path, STR(c, OOM_SCORE_ADJ_ATTR)) < 0)
@@ -914,10 +1118,14 @@ static void settle_speculation(const struct config *c, int initfd)
 	kill(speculation.init, SIGKILL);
 	close(speculation.go);
 	speculation.go = -1;
-	for (size_t k = 0; k < SPECULATIVE_NS; k++)
-		if (setns(speculation.ns[k], 0) < 0)
-			bail("failed to return to our %s namespace", speculative_ns[k]);
-	close_speculative_ns();
+	if (speculation.setns) {
+		undo_setns_speculation();
+	} else {
+		for (size_t k = 0; k < SPECULATIVE_NS; k++)
+			if (setns(speculation.ns[k], 0) < 0)
+				bail("failed to return to our %s namespace", speculative_ns[k]);
+		close_speculative_ns();
+	}
 	speculation.init = 0;
 }
 
@@ -997,14 +1205,70 @@ static bool flag_is(const char *flag, const char *name, bool *has_value)
 	return true;
 }
 
-/* 1: argv is a `run` or `create` to spawn a standard init for, 2: an `exec`, 0: neither. */
-static int early_kind(int argc, char **argv, int *level)
+/*
+ * The container id of `exec`'s arguments (argv[i] is "exec"): its first argument that is not a
+ * flag; NULL when a flag is not one of exec's (or a value is missing).
+ */
+static const char *exec_id(int argc, char **argv, int i)
+{
+	static const char *const with_value[] = {"console-socket",
+						 "pidfd-socket",
+						 "cwd",
+						 "env",
+						 "e",
+						 "user",
+						 "u",
+						 "additional-gids",
+						 "g",
+						 "process",
+						 "p",
+						 "pid-file",
+						 "process-label",
+						 "apparmor",
+						 "cap",
+						 "c",
+						 "cgroup"};
+	static const char *const switches[] = {"tty",	       "t", "detach", "d", "no-new-privs",
+					       "ignore-paused"};
+	bool has_value;
+
+	for (i++; i < argc; i++) {
+		const char *f;
+		bool known = false;
+
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			return argv[i];
+		f = flag_name(argv[i]);
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !known; k++) {
+			if (flag_is(f, with_value[k], &has_value)) {
+				known = true;
+				if (!has_value)
+					i++;
+			}
+		}
+		for (size_t k = 0; k < sizeof(switches) / sizeof(switches[0]) && !known; k++)
+			known = flag_is(f, switches[k], &has_value);
+		if (!known)
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * 1: argv is a `run` or `create` to spawn a standard init for, 2: an `exec`, 0: neither. For an
+ * exec, *state is its container's state.json ("" when not known: a root we cannot tell).
+ */
+static int early_kind(int argc, char **argv, int *level, char *state, size_t cap)
 {
 	static const char *const with_value[] = {"log", "log-format", "root", "criu", "rootless"};
+	const char *root = geteuid() == 0 ? "/run/skiff" : NULL, *id;
 	bool has_value;
-	int i, kind;
+	int i, i0, kind;
 
 	*level = INFO;
+	state[0] = '\0';
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *f = flag_name(argv[i]);
 		bool known = false;
@@ -1018,6 +1282,9 @@ static int early_kind(int argc, char **argv, int *level)
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !known; k++) {
 			if (flag_is(f, with_value[k], &has_value)) {
 				known = true;
+				if (k == 2)
+					root = has_value ? strchr(f, '=') + 1
+							 : (i + 1 < argc ? argv[i + 1] : NULL);
 				if (!has_value)
 					i++;
 			}
@@ -1027,6 +1294,7 @@ static int early_kind(int argc, char **argv, int *level)
 	}
 	if (i >= argc)
 		return 0;
+	i0 = i;
 	kind = 0;
 	if (strcmp(argv[i], "run") == 0 || strcmp(argv[i], "create") == 0)
 		kind = 1;
@@ -1040,6 +1308,13 @@ static int early_kind(int argc, char **argv, int *level)
 	}
 	if (kind == 1 && getenv("LISTEN_FDS") != NULL)
 		kind = 0;
+	if (kind == 2) {
+		id = exec_id(argc, argv, i0);
+		if (root != NULL && id != NULL && id[0] != '\0' && strchr(id, '/') == NULL &&
+		    strcmp(id, ".") != 0 && strcmp(id, "..") != 0 &&
+		    (size_t)snprintf(state, cap, "%s/%s/state.json", root, id) >= cap)
+			state[0] = '\0';
+	}
 	return kind;
 }
 
@@ -1087,9 +1362,11 @@ fail:
 
 static void early_spawn(int argc, char **argv)
 {
-	static char env[7][48];
-	char *envp[8];
-	int level, kind = early_kind(argc, argv, &level), failed, n = 0;
+	static char env[7][48], state[PATH_MAX + sizeof(ENV_SPECULATE_STATE) + 1];
+	char *envp[9];
+	size_t prefix = sizeof(ENV_SPECULATE_STATE); /* the name and '=' */
+	int level, kind = early_kind(argc, argv, &level, state + prefix, sizeof(state) - prefix),
+		   failed, n = 0;
 	int init[2] = {-1, -1}, sync[2] = {-1, -1}, logp[2] = {-1, -1}, check[2] = {-1, -1}, exe;
 	const char *trace = getenv("SKIFF_TRACE");
 	pid_t pid;
@@ -1120,6 +1397,9 @@ static void early_spawn(int argc, char **argv)
 	if (kind == 1) {
 		envp[n] = env[n];
 		snprintf(env[n++], sizeof(env[0]), "%s=1", ENV_SPECULATE);
+	} else {
+		memcpy(state, ENV_SPECULATE_STATE "=", prefix);
+		envp[n++] = state;
 	}
 	if (trace != NULL && strcmp(trace, "1") == 0) {
 		envp[n] = env[n];
@@ -1128,7 +1408,7 @@ static void early_spawn(int argc, char **argv)
 	envp[n] = NULL;
 
 	early.setns = kind == 2;
-	early.speculative = kind == 1;
+	early.speculative = true; /* stage 0 reports a speculative init, or none, first */
 	pid = vfork();
 	if (pid < 0)
 		goto undo;
@@ -1279,6 +1559,9 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 
 	debug("=> nsexec container setup"); /* runc's milestones, grepped for */
 	if (getenv(ENV_SPECULATE) != NULL && speculate(initfd))
+		goto init;
+	if (getenv(ENV_SPECULATE_STATE) != NULL &&
+	    speculate_setns(initfd, getenv(ENV_SPECULATE_STATE)))
 		goto init;
 	nl_parse(initfd, &c);
 	settle_speculation(&c, initfd);

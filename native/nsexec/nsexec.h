@@ -33,6 +33,9 @@
 #define ENV_TRACE "_SKIFF_TRACE"
 /* Set (to anything) for an early-spawned `run` or `create` init: see speculate in nsexec.c. */
 #define ENV_SPECULATE "_SKIFF_SPECULATE"
+/* For an early-spawned `exec` init: the container's state.json (see speculate_setns in nsexec.c).
+ */
+#define ENV_SPECULATE_STATE "_SKIFF_SPECULATE_STATE"
 /* Set (to anything) for a user namespace holder: see userns_holder in nsexec.c. */
 #define ENV_USERNS_HOLDER "_SKIFF_USERNS_HOLDER"
 

@@ -57,6 +57,7 @@ public sealed partial class Container
             // the seccomp agent is told the container's state, whose pid is init's (as runc)
             StatePid = InitPid,
             Child = o.Init,
+            InitAlive = () => ProcStat.IsAlive(_state.InitPid, _state.InitStart),
         };
         using (var rb = new Rollback())
         {
@@ -92,15 +93,9 @@ public sealed partial class Container
         if (p.Child is { } child)
         {
             // spawned already: its stage 0 gets the cpus before its bootstrap, so the process nsexec forks, which
-            // joins the cgroup, inherits them
-            try
-            {
-                Libc.SetAffinity(child.Stage0, cpus);
-            }
-            catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
-            {
-                throw new ContainerException(initialAffinity ? "error setting initial CPU affinity" : "setting os thread CPU affinity", ex);
-            }
+            // joins the cgroup, inherits them; one nsexec forked before its bootstrap gets them before it joins
+            SetnsProcess.Pin(child.Stage0, cpus, initialAffinity);
+            p.PinnedTo = (cpus, initialAffinity);
             p.Start(rb);
             return;
         }
@@ -109,15 +104,7 @@ public sealed partial class Container
         {
             try
             {
-                Libc.SetAffinity(0, cpus);
-            }
-            catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
-            {
-                error = new ContainerException(initialAffinity ? "error setting initial CPU affinity" : "setting os thread CPU affinity", ex);
-                return;
-            }
-            try
-            {
+                SetnsProcess.Pin(0, cpus, initialAffinity);
                 p.Start(rb);
             }
             catch (Exception ex)

@@ -150,7 +150,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, InitEnv.Speculate, PhaseTrace.InitEnvName })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, InitEnv.Speculate, InitEnv.SpeculateState, PhaseTrace.InitEnvName })
             Environment.SetEnvironmentVariable(name, null);
     }
 

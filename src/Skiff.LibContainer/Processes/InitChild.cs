@@ -132,7 +132,8 @@ public sealed class InitChild : IDisposable
         var child = new InitChild(new SafeFd(fds[0]), new SyncSocket(new SafeFd(fds[1]), "parent"), logs, 0, setns)
         {
             _pid = pid,
-            _speculative = !setns,
+            // nsexec's stage 0 reports a speculative init (or none) first: speculate, speculate_setns in nsexec.c
+            _speculative = true,
         };
         child._spawned.Set();
         var exe = new SafeFd(fds[3]);

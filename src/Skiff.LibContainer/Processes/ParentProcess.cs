@@ -65,8 +65,16 @@ internal abstract class ParentProcess
         try
         {
             // An exec'd process joins cgroups that exist: a few writes, done before the bootstrap, so everything
-            // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must).
-            if (_config.IsSetns) JoinCgroup(stage0, ref oomBefore);
+            // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must). An early-spawned
+            // exec's nsexec has forked the process into the container's namespaces before its bootstrap, most
+            // likely (nsexec.c, speculate_setns): that process joins them once nsexec reports it again, below.
+            bool joinsLate = false;
+            if (_config.IsSetns)
+            {
+                if (!child.BootstrapSent) speculative = child.ReadSpeculativeReport();
+                joinsLate = speculative > 0;
+                if (!joinsLate) JoinCgroup(stage0, ref oomBefore);
+            }
             // create sent it already, as soon as it had the config (the same message: InitProcess.BootstrapFor)
             if (!child.BootstrapSent)
             {
@@ -92,6 +100,13 @@ internal abstract class ParentProcess
             {
                 TestKnob.InitFailedBeforeCgroup(sync.Fd);
                 JoinCgroup(Pid, ref oomBefore);
+            }
+            else if (joinsLate)
+            {
+                // before init reads its config: it forks and runs nothing of the container's before that
+                BeforeJoiningLate(Pid);
+                JoinCgroup(Pid, ref oomBefore);
+                CheckJoinedLate(Pid);
             }
             int rc0 = Libc.WaitExit(stage0);
             int rc1 = stage1 > 0 ? Libc.WaitExit(stage1) : 0; // no stage 1 without a user namespace
@@ -133,6 +148,15 @@ internal abstract class ParentProcess
     /// <summary>Puts <paramref name="pid"/> into the container's cgroup: init (nsexec's stage 2, before its config),
     /// or an exec's stage 0 (before its bootstrap).</summary>
     protected virtual void ApplyCgroup(int pid) => _cgroup.Apply(pid);
+
+    /// <summary>
+    /// An exec's process that nsexec forked before its bootstrap (nsexec.c, speculate_setns) and that joined its
+    /// cgroups only now: throws what a process forked inside them would have met (<see cref="SetnsProcess"/>).
+    /// </summary>
+    protected virtual void CheckJoinedLate(int pid) { }
+
+    /// <summary>What the bootstrap process would have had before it forked such a process (its CPU affinity).</summary>
+    protected virtual void BeforeJoiningLate(int pid) { }
 
     /// <summary>The namespaces nsexec creates or joins.</summary>
     protected abstract BootstrapData Bootstrap();

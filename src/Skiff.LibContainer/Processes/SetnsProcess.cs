@@ -42,6 +42,54 @@ internal sealed class SetnsProcess : ParentProcess
         _finalAffinity = finalAffinity;
     }
 
+    /// <summary>
+    /// The cpus the bootstrap process is pinned to before it forks the process (Container.StartOnCpus), and whether
+    /// they are execCPUAffinity.initial (for the error's words); null when none.
+    /// </summary>
+    public (IReadOnlyCollection<int> Cpus, bool Initial)? PinnedTo { get; set; }
+
+    /// <summary>A process forked before its bootstrap did not inherit the pinning: it gets it here, before it enters
+    /// the cgroup, as the bootstrap would have.</summary>
+    protected override void BeforeJoiningLate(int pid)
+    {
+        if (PinnedTo is { } pin) Pin(pid, pin.Cpus, pin.Initial);
+    }
+
+    /// <summary>Sets the affinity of <paramref name="pid"/> (runc's words on failure).</summary>
+    public static void Pin(int pid, IReadOnlyCollection<int> cpus, bool initial)
+    {
+        try
+        {
+            Libc.SetAffinity(pid, cpus);
+        }
+        catch (Exception ex) when (ex is SyscallException or ArgumentOutOfRangeException)
+        {
+            throw new ContainerException(initial ? "error setting initial CPU affinity" : "setting os thread CPU affinity", ex);
+        }
+    }
+
+    /// <summary>Whether the container's init is still the process state.json names (pid and start time).</summary>
+    public Func<bool>? InitAlive { get; init; }
+
+    /// <summary>
+    /// The process nsexec forked into the namespaces of the init state.json names before it had its bootstrap
+    /// (nsexec.c, speculate_setns), and that joined the cgroups only now: that init must still be the container's
+    /// (it could have died and its pid gone to another process since the status was read), and the pids limit must
+    /// still hold, as nsexec's fork inside the cgroup would have found (a move into a cgroup ignores pids.max).
+    /// </summary>
+    protected override void CheckJoinedLate(int pid)
+    {
+        if (InitAlive is not null && !InitAlive()) throw new ContainerException("cannot exec in a stopped container");
+        if (_cgroupPaths.TryGetValue("pids", out string? dir) || _cgroupPaths.TryGetValue("", out dir))
+        {
+            string? max = Libc.TryReadText(Path.Join(dir, "pids.max"), out _)?.Trim();
+            string? current = Libc.TryReadText(Path.Join(dir, "pids.current"), out _)?.Trim();
+            if (long.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out long limit) &&
+                long.TryParse(current, NumberStyles.None, CultureInfo.InvariantCulture, out long tasks) && tasks > limit)
+                throw new ContainerException($"error adding pid {pid} to cgroups: pids.max of {dir} is {limit}, with {tasks} tasks");
+        }
+    }
+
     protected override BootstrapData Bootstrap()
     {
         return new BootstrapData { NsPaths = Namespaces.InJoinOrder(type => _nsPaths.GetValueOrDefault(type)) };

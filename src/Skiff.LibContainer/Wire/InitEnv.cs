@@ -20,6 +20,10 @@ public static class InitEnv
 
     /// <summary>Set for an init nsexec's constructor spawned for a run or create (nsexec.c, speculate).</summary>
     public const string Speculate = "_SKIFF_SPECULATE";
+
+    /// <summary>For an init nsexec's constructor spawned for an exec: the container's state.json, or empty
+    /// (nsexec.c, speculate_setns).</summary>
+    public const string SpeculateState = "_SKIFF_SPECULATE_STATE";
 }
 
 /// <summary>The byte that follows the config on the init socket: which fds come with it (SCM_RIGHTS, in this

@@ -197,4 +197,76 @@ public sealed class EarlySpawnTests : ContainerTest
         Assert.Matches(@"speculative init \d+ does not fit: killed", _lastStderr);
         Assert.DoesNotContain(" kept", _lastStderr);
     }
+    /// <summary>
+    /// An early-spawned exec's nsexec reads the container's init pid from state.json and forks the process into that
+    /// init's namespaces before its bootstrap message (nsexec.c, speculate_setns). The message keeps it when it names
+    /// exactly those namespaces; the process then joins the cgroups late, with the pids limit checked as a fork inside
+    /// them would have met it. A container that joined another's network namespace by path has the exec join that
+    /// path: the speculative process is killed and reaped and the exec made as without speculation; a container with
+    /// a user namespace of its own gets no speculation at all.
+    /// </summary>
+    [SkiffFact]
+    public void ASpeculativeExecProcessIsKeptWhenItFitsAndReapedWhenItDoesNot()
+    {
+        const string Probe = "for n in ipc uts net pid mnt cgroup; do readlink /proc/self/ns/$n; done; cat /proc/self/cgroup";
+        var a = NewBundle("sleep", "100");
+        string idA = NewId();
+        Rt.CreateAndStart(idA, a).AssertSuccess();
+        int pidA = Rt.State(idA)["pid"]!.GetValue<int>();
+
+        // kept: the process is in every namespace and cgroup of init (the container's pid 1, from inside)
+        var kept = Rt.Exec("--debug", "exec", idA, "sh", "-c", Probe + "; echo ---; " + Probe.Replace("self", "1")).AssertSuccess();
+        Assert.Matches(@"speculative exec init \d+ in the namespaces of " + pidA, kept.Stderr);
+        Assert.Matches(@"speculative init \d+ kept", kept.Stderr);
+        string[] halves = kept.Stdout.Split("---\n");
+        Assert.Equal(2, halves.Length);
+        Assert.Equal(halves[1].Trim(), halves[0].Trim());
+        Assert.Contains("/" + idA, halves[0]); // the container's cgroup, not the caller's
+        Assert.NotEqual(File.ReadAllText("/proc/self/cgroup").Trim(), halves[0][halves[0].IndexOf(':')..].Trim());
+        var (rc1, left1) = Reaped("--debug", "exec", idA, "true");
+        Assert.True(rc1 == 0, _lastStderr);
+        Assert.Empty(left1);
+        Assert.Matches(@"speculative init \d+ kept", _lastStderr);
+
+        // does not fit: the bootstrap names A's network namespace, the speculation joined B's own (init's) one
+        var b = NewBundle("sleep", "100").AddNamespace("network", $"/proc/{pidA}/ns/net");
+        string idB = NewId();
+        Rt.CreateAndStart(idB, b).AssertSuccess();
+        string netA = Rt.Exec("exec", idA, "readlink", "/proc/self/ns/net").AssertSuccess().Stdout.Trim();
+        var misfit = Rt.Exec("--debug", "exec", idB, "readlink", "/proc/self/ns/net").AssertSuccess();
+        Assert.Matches(@"speculative init \d+ does not fit: killed", misfit.Stderr);
+        Assert.Equal(netA, misfit.Stdout.Trim());
+        var (rc2, left2) = Reaped("--debug", "exec", idB, "true");
+        Assert.True(rc2 == 0, _lastStderr);
+        Assert.Empty(left2);
+        Assert.Matches(@"speculative init \d+ does not fit: killed", _lastStderr);
+
+        // the pids limit: one task allowed, init has it; the process moved in late makes the exec fail (as runc's fork
+        // inside the cgroup fails), and nothing is left behind
+        var p = NewBundle("sleep", "100").Pids(1);
+        string idP = NewId();
+        Rt.CreateAndStart(idP, p).AssertSuccess();
+        if (Directory.Exists("/sys/fs/cgroup/pids"))
+        {
+            var (rc3, left3) = Reaped("--debug", "exec", idP, "true");
+            Assert.NotEqual(0, rc3);
+            Assert.Empty(left3);
+            Assert.Matches(@"speculative init \d+ kept", _lastStderr);
+            Assert.Contains("pids.max", _lastStderr);
+        }
+
+        // a user namespace of its own: no speculation, the exec works as before
+        var u = UserNamespaceTests.WithUserNs(NewBundle("sleep", "100"));
+        string idU = NewId();
+        Rt.CreateAndStart(idU, u).AssertSuccess();
+        var userns = Rt.Exec("--debug", "exec", idU, "true").AssertSuccess();
+        Assert.Contains("no speculative init", userns.Stderr);
+        Assert.DoesNotContain("speculative exec init", userns.Stderr);
+
+        foreach (var (id, bundle) in new[] { (idB, b), (idA, a), (idP, p), (idU, u) })
+        {
+            Rt.Exec("delete", "--force", id).AssertSuccess();
+            AssertNothingLeaked(id, bundle);
+        }
+    }
 }

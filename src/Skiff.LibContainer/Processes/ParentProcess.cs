@@ -68,7 +68,7 @@ internal abstract class ParentProcess
             // nsexec forks starts inside them (with pids.max reached, its fork fails, as it must). An early-spawned
             // exec's nsexec has forked the process into the container's namespaces before its bootstrap, most
             // likely (nsexec.c, speculate_setns): that process joins them once nsexec reports it again, below.
-            bool joinsLate = false;
+            bool joinsLate = false, configSent = false;
             if (_config.IsSetns)
             {
                 if (!child.BootstrapSent) speculative = child.ReadSpeculativeReport();
@@ -103,7 +103,10 @@ internal abstract class ParentProcess
             }
             else if (joinsLate)
             {
-                // before init reads its config: it forks and runs nothing of the container's before that
+                // init decodes its config meanwhile; it forks and runs nothing of the container's before the fds
+                WriteConfig(initSock, _config);
+                configSent = true;
+                PhaseTrace.Mark("config sent");
                 BeforeJoiningLate(Pid);
                 JoinCgroup(Pid, ref oomBefore);
                 CheckJoinedLate(Pid);
@@ -113,11 +116,11 @@ internal abstract class ParentProcess
             stage0 = stage1 = 0;
             if (rc0 != 0 || rc1 != 0) throw new ContainerException($"nsexec bootstrap exited with status {Math.Max(rc0, rc1)}");
             // create may have sent it already, while it made the cgroups (InitChild.SendConfig)
-            if (!child.ConfigSent) WriteConfig(initSock, _config);
+            if (!child.ConfigSent && !configSent) WriteConfig(initSock, _config);
             // init waits for these before anything of the container's: they say it is in its cgroup
             SendFds(initSock);
             TestKnob.Crash("config");
-            PhaseTrace.Mark(child.ConfigSent ? "fds sent" : "config and fds sent");
+            PhaseTrace.Mark(child.ConfigSent || configSent ? "fds sent" : "config and fds sent");
             Serve(sync);
             PhaseTrace.Mark("init closed the sync socket");
         }

@@ -8,11 +8,10 @@ public readonly record struct SyncMessage(SyncType Type, string? Message = null)
 {
     public byte[] Encode()
     {
-        // the usual message is a bare type: written as is, without Utf8JsonWriter's escaper (whose set-up is the
-        // largest cost of a first JSON write in a process)
+        // the usual message is a bare type: written as is
         if (Message is null) return System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"{Type.Name()}\"}}");
         var buf = new ArrayBufferWriter<byte>(64);
-        using (var w = new Utf8JsonWriter(buf))
+        using (var w = new Utf8JsonWriter(buf, new JsonWriterOptions { Encoder = Skiff.RuntimeSpec.Json.JsonEscaping.Instance }))
         {
             w.WriteStartObject();
             w.WriteString("type"u8, Type.Name());

@@ -23,6 +23,8 @@ public static class JsonShapes
         JsonWriterOptions options = default)
     {
         buf.ResetWrittenCount();
+        // the default escaping, without the default encoder's set-up (JsonEscaping)
+        options.Encoder ??= JsonEscaping.Instance;
         using (var w = new Utf8JsonWriter(buf, options)) Write(w, value, shape);
         return buf.WrittenSpan;
     }

@@ -51,7 +51,7 @@ internal static class Program
             {
                 case "run" or "create": return 576 << 10;
                 // about 0.8 MiB with 50 containers: past the region's size the GC collects (and compacts) once
-                case "list": return 1 << 20;
+                case "list": return 576 << 10;
                 case "exec": return 448 << 10;
                 case "ps": return 320 << 10;
             }

@@ -113,9 +113,13 @@ public sealed partial class Container
     private static ContainerState ReadState(string root, string id, ObjectShape shape)
     {
         string file = Path.Combine(root, id, StateFile);
-        byte[] json = Libc.TryReadBytes(file, out Errno err, out string syscall)
-            ?? throw (err is Errno.ENOENT or Errno.ENOTDIR ? new ContainerNotExistException(id)
-                : new SyscallException(syscall, err, file));
+        // most state.json files fit the stack buffer (`list` reads one per container); a larger one is read again
+        Span<byte> buf = stackalloc byte[8192];
+        int n = Libc.TryReadInto(file, buf, out Errno err, out string syscall);
+        ReadOnlySpan<byte> json = n < 0 ? default : n < buf.Length ? buf[..n]
+            : Libc.TryReadBytes(file, out err, out syscall) is { } whole ? whole : default;
+        if (n < 0 || (n == buf.Length && err != Errno.OK))
+            throw err is Errno.ENOENT or Errno.ENOTDIR ? new ContainerNotExistException(id) : new SyscallException(syscall, err, file);
         ContainerState? st;
         try
         {

@@ -152,46 +152,83 @@ public static unsafe partial class Libc
     /// </summary>
     public static byte[]? TryReadBytes(string path, out Errno err, out string syscall)
     {
-        int fd;
+        Span<byte> buf = stackalloc byte[4096];
+        int len = TryReadInto(path, buf, out err, out syscall, out int fd);
+        if (len < 0) return null;
+        try
+        {
+            while (len == buf.Length)
+            {
+                byte[] heap = new byte[buf.Length * 2];
+                buf.CopyTo(heap);
+                buf = heap;
+                int n = ReadFull(fd, buf[len..], out err);
+                if (n < 0)
+                {
+                    syscall = "read";
+                    return null;
+                }
+                len += n;
+            }
+            return buf[..len].ToArray();
+        }
+        finally
+        {
+            if (fd >= 0) close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="buf"/>.Length bytes of the file at most, into <paramref name="buf"/>: their count,
+    /// or -1 with the errno and the syscall that failed. For small files whose head is all a caller wants
+    /// (/proc/PID/stat), or that it reads again in full when they fill the buffer; nothing is allocated.
+    /// </summary>
+    public static int TryReadInto(string path, Span<byte> buf, out Errno err, out string syscall) =>
+        TryReadInto(path, buf, out err, out syscall, out _, keepOpen: false);
+
+    /// <summary><see cref="TryReadInto(string, Span{byte}, out Errno, out string)"/>; with a full buffer and
+    /// <paramref name="keepOpen"/>, the fd stays open for the rest (<paramref name="fd"/>, the caller's to close),
+    /// else -1.</summary>
+    private static int TryReadInto(string path, Span<byte> buf, out Errno err, out string syscall, out int fd,
+        bool keepOpen = true)
+    {
         syscall = "open";
         do fd = open(path, O_RDONLY | O_CLOEXEC, 0);
         while (fd < 0 && Check.LastErrno == Errno.EINTR);
         if (fd < 0)
         {
             err = Check.LastErrno;
-            return null;
+            return -1;
         }
-        try
-        {
-            Span<byte> buf = stackalloc byte[4096];
-            int len = 0;
-            while (true)
-            {
-                if (len == buf.Length)
-                {
-                    byte[] heap = new byte[buf.Length * 2];
-                    buf.CopyTo(heap);
-                    buf = heap;
-                }
-                nint n;
-                fixed (byte* p = &buf[len]) n = read(fd, p, buf.Length - len);
-                if (n == 0) break;
-                if (n < 0)
-                {
-                    if (Check.LastErrno == Errno.EINTR) continue;
-                    err = Check.LastErrno;
-                    syscall = "read";
-                    return null;
-                }
-                len += (int)n;
-            }
-            err = Errno.OK;
-            return buf[..len].ToArray();
-        }
-        finally
+        int len = ReadFull(fd, buf, out err);
+        if (len < 0) syscall = "read";
+        if (len < 0 || len < buf.Length || !keepOpen)
         {
             close(fd);
+            fd = -1;
         }
+        return len;
+    }
+
+    /// <summary>Reads until <paramref name="buf"/> is full or the file ends (EINTR retried): the count, or -1.</summary>
+    private static int ReadFull(int fd, Span<byte> buf, out Errno err)
+    {
+        int len = 0;
+        err = Errno.OK;
+        while (len < buf.Length)
+        {
+            nint n;
+            fixed (byte* p = &buf[len]) n = read(fd, p, buf.Length - len);
+            if (n == 0) break;
+            if (n < 0)
+            {
+                if (Check.LastErrno == Errno.EINTR) continue;
+                err = Check.LastErrno;
+                return -1;
+            }
+            len += (int)n;
+        }
+        return len;
     }
 
     /// <summary>The whole file; a <see cref="SyscallException"/> naming the syscall and the path otherwise.</summary>

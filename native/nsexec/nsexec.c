@@ -1362,13 +1362,13 @@ fail:
 
 static void early_spawn(int argc, char **argv)
 {
-	static char env[7][48], state[PATH_MAX + sizeof(ENV_SPECULATE_STATE) + 1];
-	char *envp[9];
+	static char env[8][48], state[PATH_MAX + sizeof(ENV_SPECULATE_STATE) + 1];
+	char *envp[10];
 	size_t prefix = sizeof(ENV_SPECULATE_STATE); /* the name and '=' */
 	int level, kind = early_kind(argc, argv, &level, state + prefix, sizeof(state) - prefix),
 		   failed, n = 0;
 	int init[2] = {-1, -1}, sync[2] = {-1, -1}, logp[2] = {-1, -1}, check[2] = {-1, -1}, exe;
-	const char *trace = getenv("SKIFF_TRACE");
+	const char *trace = getenv("SKIFF_TRACE"), *knob = getenv("SKIFF_TEST_FAIL");
 	pid_t pid;
 
 	if (kind == 0)
@@ -1404,6 +1404,11 @@ static void early_spawn(int argc, char **argv)
 	if (trace != NULL && strcmp(trace, "1") == 0) {
 		envp[n] = env[n];
 		snprintf(env[n++], sizeof(env[0]), "%s=%lld", ENV_TRACE, start_ns);
+	}
+	/* a test knob init acts on (TestKnob.cs), as InitChild.cs passes it */
+	if (knob != NULL && strlen(knob) < 24) {
+		envp[n] = env[n];
+		snprintf(env[n++], sizeof(env[0]), "SKIFF_TEST_FAIL=%s", knob);
 	}
 	envp[n] = NULL;
 

@@ -15,9 +15,20 @@ internal static class TestKnob
     public const string CrashVariable = "SKIFF_TEST_CRASH";
 
     private static readonly string? s_crashAt = Environment.GetEnvironmentVariable(CrashVariable);
-    private static readonly string? s_failAt = Environment.GetEnvironmentVariable("SKIFF_TEST_FAIL");
+    public const string FailVariable = "SKIFF_TEST_FAIL";
+
+    private static readonly string? s_failAt = Environment.GetEnvironmentVariable(FailVariable);
+
+    /// <summary>The fail knob's value, passed on to skiff init (nsexec.c's early spawn passes it too).</summary>
+    public static string? FailVariableValue => s_failAt;
 
     public static bool Enabled => s_crashAt is not null;
+
+    /// <summary>Env <c>SKIFF_TEST_FAIL=<paramref name="phase"/></c> (read where the caller acts on it; for skiff init,
+    /// which keeps the caller's environment until it clears it): <c>no-gc-fence</c> leaves init's collections as
+    /// they are after the root switch (InitEntry.FenceCollections), for the test that shows what the fence
+    /// prevents.</summary>
+    public static bool FailAt(string phase) => string.Equals(s_failAt, phase, StringComparison.Ordinal);
 
     /// <summary>Set by the test whose criu carries the pipe-clamping shim.</summary>
     public static bool CriuPipeClamped => Environment.GetEnvironmentVariable("SKIFF_TEST_CRIU_PIPE_CLAMPED") == "1";

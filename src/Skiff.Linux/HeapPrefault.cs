@@ -29,6 +29,29 @@ public static partial class HeapPrefault
         _ = madvise(start, bytes - (start - at), MADV_POPULATE_WRITE);
     }
 
+    /// <summary>
+    /// Collects once now and then holds collections off until <paramref name="bytes"/> more are allocated (a no-GC
+    /// region, the one Run started ended first): for a process about to see files it must not read, which a
+    /// collection would (Skiff.LibContainer's InitEntry: the image's /proc/meminfo). False when the runtime refuses
+    /// that much.
+    /// </summary>
+    public static bool HoldOffCollections(long bytes)
+    {
+        if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+        {
+            try { GC.EndNoGCRegion(); }
+            catch (InvalidOperationException) { } // ended already: allocations went past it
+        }
+        try
+        {
+            return GC.TryStartNoGCRegion(bytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
     private static unsafe nint Address(byte[] array)
     {
         // the number only: nothing is written through it, and no collection can run meanwhile (no-GC region)

@@ -48,7 +48,7 @@ public static class InitEntry
         using var initSock = new SafeFd(initFd);
         try
         {
-            InitConfig cfg = ReadConfig(initSock);
+            InitConfig cfg = ReadConfig(initSock, out int configBytes);
             PhaseTrace.Mark("config received");
             // A container's init may have its config before it is in its cgroup (create sends it early): the fds
             // message, which follows once it is, is read by StandardInit before anything of the container's.
@@ -62,6 +62,7 @@ public static class InitEntry
             SettleSpeculation(cfg);
             // before anything of the container's is mounted or joined (see UseCurrent)
             Rootfs.ProcfsHandle.UseCurrent();
+            FenceCollections(cfg, configBytes);
             // here, where a failure reaches the parent as procError (it serves the sync socket now)
             bool joinedMnt = JoinMountNamespace();
             // in the bundle directory, as runc's init: a spawned init inherited it, one spawned at the caller's start
@@ -150,7 +151,7 @@ public static class InitEntry
 
     private static void ClearEnv()
     {
-        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, InitEnv.Speculate, InitEnv.SpeculateState, PhaseTrace.InitEnvName })
+        foreach (string name in new[] { InitEnv.InitPipe, InitEnv.SyncPipe, InitEnv.LogPipe, InitEnv.LogLevel, InitEnv.InitType, InitEnv.Speculate, InitEnv.SpeculateState, PhaseTrace.InitEnvName, TestKnob.FailVariable })
             Environment.SetEnvironmentVariable(name, null);
     }
 
@@ -172,11 +173,35 @@ public static class InitEntry
         return true;
     }
 
-    private static InitConfig ReadConfig(SafeFd sock)
+    /// <summary>
+    /// A garbage collection reads /proc/meminfo (and, under a memory limit, /proc/self/statm and the memory cgroup's
+    /// files below /sys): the .NET runtime opens them by path. After the root switch, or once an exec has joined the
+    /// container's mount namespace, those paths are the container's, and they are the image's own files when it
+    /// mounts no procfs on /proc or nothing on /sys: a fifo there holds init forever in the collection, /dev/zero
+    /// feeds it without end. For such a container, init collects once here, while the paths are still the host's,
+    /// and allocates what is left of its work (the mounts, the environment, the user's lookup) from a no-GC region
+    /// far larger than that work needs. Containers that mount both, the usual ones, are left as they are.
+    /// </summary>
+    private static void FenceCollections(InitConfig cfg, int configBytes)
+    {
+        bool proc = false, sys = false;
+        foreach (var m in cfg.Spec.Mounts ?? [])
+        {
+            string dest = GoPath.Clean(m.Destination);
+            if (dest == "/proc" && m.Type == "proc") proc = true;
+            else if (dest == "/sys") sys = true;
+        }
+        if ((proc && sys) || TestKnob.FailAt("no-gc-fence")) return;
+        long budget = (64L << 20) + 8L * configBytes;
+        if (!HeapPrefault.HoldOffCollections(budget))
+            throw new ContainerException($"cannot hold garbage collections off for {budget >> 20} MiB: the container mounts no procfs on /proc or nothing on /sys, and a collection would read the image's files there");
+    }
+
+    private static InitConfig ReadConfig(SafeFd sock, out int configBytes)
     {
         Span<byte> len = stackalloc byte[4];
         ReadExactly(sock, len);
-        int n = BinaryPrimitives.ReadInt32LittleEndian(len);
+        int n = configBytes = BinaryPrimitives.ReadInt32LittleEndian(len);
         if (n <= 0 || n > 64 << 20) throw new ContainerException($"bad init config length {n}");
         byte[] json = new byte[n];
         ReadExactly(sock, json);

@@ -85,6 +85,7 @@ public sealed class InitChild : IDisposable
             $"{InitEnv.InitType}={(setns ? "setns" : "standard")}",
         };
         if (PhaseTrace.On) env.Add($"{PhaseTrace.InitEnvName}={PhaseTrace.Zero}");
+        if (TestKnob.FailVariableValue is { } knob) env.Add($"{TestKnob.FailVariable}={knob}"); // init acts on some
 
         var logs = new LogForwarder(logRead);
         var child = new InitChild(initParent, new SyncSocket(syncParent, "parent"), logs, preserveFds, setns);

@@ -1108,9 +1108,12 @@ static void settle_speculation(const struct config *c, int initfd)
 				bail("failed to write %s", path);
 		}
 		debug("speculative init %d kept", speculation.init);
-		/* the message is read: init may read the init socket now */
+		/* the message is read: init may read the init socket now. An init killed meanwhile
+		 * (its pid namespace's init died: a delete racing an exec) closed its end: EPIPE,
+		 * said, not a silent SIGPIPE */
+		signal(SIGPIPE, SIG_IGN);
 		if (write(speculation.go, "1", 1) != 1)
-			bail("failed to release the speculative init");
+			bail("failed to release the speculative init %d", speculation.init);
 		send_pids(initfd, 0, speculation.init);
 		_exit(0);
 	}

@@ -68,6 +68,19 @@ internal static class TestKnob
         WaitForHangup(sync);
     }
 
+    /// <summary>
+    /// Env <c>SKIFF_TEST_FAIL=speculative-exec-gone</c>: the process an exec's nsexec forked before its bootstrap is
+    /// killed as soon as it is reported, and waited for (at most 10 s) until it has exited (a zombie: ours to reap),
+    /// as a delete racing the exec kills it with the container's pid namespace.
+    /// </summary>
+    public static void SpeculativeExecGone(int pid)
+    {
+        if (pid <= 0 || !string.Equals(s_failAt, "speculative-exec-gone", StringComparison.Ordinal)) return;
+        Libc.kill(pid, 9);
+        // a zombie: its fds are closed (PF_EXITING alone is too early: nsexec's write could still reach it)
+        for (int i = 0; i < 1000 && ProcStat.Read(pid) is { State: not 'Z' }; i++) Thread.Sleep(10);
+    }
+
     /// <summary>Until init's end of the sync socket is closed, at most 10 s.</summary>
     private static void WaitForHangup(SafeFd sync) =>
         Libc.PollOne(sync.Fd, 0, 10_000); // POLLHUP is reported whatever the events asked for

@@ -72,6 +72,7 @@ internal abstract class ParentProcess
             if (_config.IsSetns)
             {
                 if (!child.BootstrapSent) speculative = child.ReadSpeculativeReport();
+                TestKnob.SpeculativeExecGone(speculative);
                 joinsLate = speculative > 0;
                 if (!joinsLate) JoinCgroup(stage0, ref oomBefore);
             }

@@ -255,6 +255,14 @@ public sealed class EarlySpawnTests : ContainerTest
             Assert.Contains("pids.max", _lastStderr);
         }
 
+        // killed before nsexec releases it (a delete racing the exec kills it with the container's pid namespace; a
+        // test knob kills it as soon as it is reported): the exec fails and says so, and nothing is left
+        var (rcG, leftG) = ReapedFailingAt("speculative-exec-gone", "exec", idA, "true");
+        Assert.NotEqual(0, rcG);
+        Assert.Empty(leftG);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(_lastStderr, @"failed to release the speculative init \d+: broken pipe"), _lastStderr);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(_lastStderr, "level=error"));
+
         // a user namespace of its own: no speculation, the exec works as before
         var u = UserNamespaceTests.WithUserNs(NewBundle("sleep", "100"));
         string idU = NewId();

@@ -79,4 +79,18 @@ public static class CgroupManagerFactory
         return new FsManager(new Dictionary<string, string>(paths), new CgroupFs(roots.FakeFs), rootless,
             explicitPath: true, loaded: true, initial: null);
     }
+
+    /// <summary>
+    /// Whether the pids cgroup <paramref name="dir"/> holds more tasks than its pids.max allows (a process moved in
+    /// ignores the limit, where a fork inside fails); false when either file is missing or the limit is "max".
+    /// </summary>
+    public static bool PidsOverLimit(string dir, out ulong tasks, out ulong limit)
+    {
+        tasks = limit = 0;
+        if (CgroupFs.Real.TryRead(dir, "pids.max") is not { } max || CgroupFs.ParseUlong(max) is not { } l ||
+            CgroupFs.Real.TryRead(dir, "pids.current") is not { } current || CgroupFs.ParseUlong(current) is not { } t)
+            return false;
+        (tasks, limit) = (t, l);
+        return t > l;
+    }
 }

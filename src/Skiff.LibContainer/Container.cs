@@ -116,10 +116,10 @@ public sealed partial class Container
         // most state.json files fit the stack buffer (`list` reads one per container); a larger one is read again
         Span<byte> buf = stackalloc byte[8192];
         int n = Libc.TryReadInto(file, buf, out Errno err, out string syscall);
-        ReadOnlySpan<byte> json = n < 0 ? default : n < buf.Length ? buf[..n]
-            : Libc.TryReadBytes(file, out err, out syscall) is { } whole ? whole : default;
-        if (n < 0 || (n == buf.Length && err != Errno.OK))
+        byte[]? whole = n == buf.Length ? Libc.TryReadBytes(file, out err, out syscall) : null;
+        if (n < 0 || (n == buf.Length && whole is null))
             throw err is Errno.ENOENT or Errno.ENOTDIR ? new ContainerNotExistException(id) : new SyscallException(syscall, err, file);
+        ReadOnlySpan<byte> json = whole is not null ? whole : buf[..n];
         ContainerState? st;
         try
         {

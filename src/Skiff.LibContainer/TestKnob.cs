@@ -40,7 +40,7 @@ internal static class TestKnob
     /// </summary>
     public static void Fail(string phase, SafeFd reported)
     {
-        if (s_failAt is null || !string.Equals(s_failAt, phase, StringComparison.Ordinal)) return;
+        if (!FailAt(phase)) return;
         Libc.PollOne(reported.Fd, Libc.POLLIN, 10_000);
         throw new ContainerException($"test knob: failing at {phase}");
     }
@@ -52,7 +52,7 @@ internal static class TestKnob
     /// </summary>
     public static void InitGoneBeforeHooksAnswer(int init, SafeFd sync)
     {
-        if (!string.Equals(s_failAt, "init-gone-before-hooks-answer", StringComparison.Ordinal)) return;
+        if (!FailAt("init-gone-before-hooks-answer")) return;
         Libc.kill(init, 9);
         WaitForHangup(sync);
     }
@@ -64,7 +64,7 @@ internal static class TestKnob
     /// </summary>
     public static void InitFailedBeforeCgroup(SafeFd sync)
     {
-        if (!string.Equals(s_failAt, "init-failed-before-cgroup", StringComparison.Ordinal)) return;
+        if (!FailAt("init-failed-before-cgroup")) return;
         WaitForHangup(sync);
     }
 
@@ -75,7 +75,7 @@ internal static class TestKnob
     /// </summary>
     public static void SpeculativeExecGone(int pid)
     {
-        if (pid <= 0 || !string.Equals(s_failAt, "speculative-exec-gone", StringComparison.Ordinal)) return;
+        if (pid <= 0 || !FailAt("speculative-exec-gone")) return;
         Libc.kill(pid, 9);
         // a zombie: its fds are closed (PF_EXITING alone is too early: nsexec's write could still reach it)
         for (int i = 0; i < 1000 && ProcStat.Read(pid) is { State: not 'Z' }; i++) Thread.Sleep(10);

@@ -80,14 +80,9 @@ internal sealed class SetnsProcess : ParentProcess
     protected override void CheckJoinedLate(int pid)
     {
         if (InitAlive is not null && !InitAlive()) throw new ContainerException("cannot exec in a stopped container");
-        if (_cgroupPaths.TryGetValue("pids", out string? dir) || _cgroupPaths.TryGetValue("", out dir))
-        {
-            string? max = Libc.TryReadText(Path.Join(dir, "pids.max"), out _)?.Trim();
-            string? current = Libc.TryReadText(Path.Join(dir, "pids.current"), out _)?.Trim();
-            if (long.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out long limit) &&
-                long.TryParse(current, NumberStyles.None, CultureInfo.InvariantCulture, out long tasks) && tasks > limit)
-                throw new ContainerException($"error adding pid {pid} to cgroups: pids.max of {dir} is {limit}, with {tasks} tasks");
-        }
+        if (!_cgroupPaths.TryGetValue("pids", out string? dir) && !_cgroupPaths.TryGetValue("", out dir)) return;
+        if (CgroupManagerFactory.PidsOverLimit(dir, out ulong tasks, out ulong limit))
+            throw new ContainerException($"error adding pid {pid} to cgroups: pids.max of {dir} is {limit}, with {tasks} tasks");
     }
 
     protected override BootstrapData Bootstrap()

@@ -61,7 +61,7 @@ public sealed class InitCollectionAttackTests : ContainerTest
         int init = state["init_process_pid"]!.GetValue<int>();
         Assert.True(init > 0);
         Assert.Equal("wait_for_partner", File.ReadAllText($"/proc/{init}/wchan").Trim());
-        Command("/bin/kill", "-9", init.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using (var held0 = System.Diagnostics.Process.GetProcessById(init)) held0.Kill(); // SIGKILL
         Rt.Delete(heldId, force: true).AssertSuccess();
         AssertNothingLeaked(heldId, held);
 
